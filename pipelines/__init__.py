@@ -1,0 +1,1 @@
+"""pipelines layer of the Partner Billing Warehouse (see ARCHITECTURE.md)."""

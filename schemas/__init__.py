@@ -1,0 +1,1 @@
+"""schemas layer of the Partner Billing Warehouse (see ARCHITECTURE.md)."""

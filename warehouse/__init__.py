@@ -1,0 +1,1 @@
+"""warehouse layer of the Partner Billing Warehouse (see ARCHITECTURE.md)."""
