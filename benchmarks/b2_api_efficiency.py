@@ -1,0 +1,152 @@
+"""B2 API efficiency: one daily run (lookback k) against a sandbox limited to 10 requests/s per API.
+
+Calls and throttled answers come from the sandbox's own `/_sandbox/stats`. The minimum the data
+needs is computed on a twin sandbox (same seed, no rate limit, so the survey costs no time): one call
+per started page of each sweep a daily run must make, at the largest page size each API accepts.
+The run is `pbw run --date D --lookback k` in a child process, as an operator would start it.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from benchmarks import api
+from benchmarks.api import Credentials
+from benchmarks.harness import Sandbox, base_env, run_child, sandbox
+from benchmarks.scales import Scale
+from benchmarks.workload import month_ranges
+
+SEED = 11
+BALANCE_TYPES = ("BALANCE_TYPE_DEBIT", "BALANCE_TYPE_CREDIT")
+CHARGE_MODES = ("1", "3", "11")
+BILL_FINAL_DAY = 5
+CALLS_TARGET = 1.05
+WALL_TARGET = 1.1
+THROTTLED_TARGET = 0.01
+
+
+def pages(count: int, limit: int) -> int:
+    """Calls one sweep needs: every started page, and one call even when the answer is empty."""
+    return max(1, math.ceil(count / limit))
+
+
+def fee_page_size(client: httpx.Client, creds: Credentials, params: dict[str, str]) -> int:
+    """1000 if res-fee-records accepts it, else the documented 100."""
+    try:
+        api.call(client, creds, "GET", api.FEE_RECORDS, params={**params, "offset": 0, "limit": 1000})
+    except httpx.HTTPStatusError as exc:
+        if exc.response.status_code == 400:
+            return 100
+        raise
+    return 1000
+
+
+def cycles_to_refresh(day: date) -> list[str]:
+    """Monthly bills a run for D refreshes: D's month, and the previous one until it is final."""
+    cycles = [day.strftime("%Y-%m")]
+    if (day + timedelta(days=1)).day <= BILL_FINAL_DAY:
+        cycles.insert(0, (day.replace(day=1) - timedelta(days=1)).strftime("%Y-%m"))
+    return cycles
+
+
+def minimum_calls(creds: Credentials, day: date, lookback: int) -> dict[str, int]:
+    """Calls per endpoint that the data of a daily run for `day` needs, asked of the twin sandbox."""
+    begin = day - timedelta(days=lookback)
+    need: dict[str, int] = {}
+    with httpx.Client(timeout=120) as client:
+        customers = api.total_count(client, creds, api.SUB_CUSTOMERS, {}, method="POST", count_key="count")
+        need[api.SUB_CUSTOMERS] = pages(customers, api.LIST_PAGE)
+        fee = consume = 0
+        for cycle, first, last in month_ranges(begin, day):
+            consuming = api.consuming_customers(client, creds, cycle)
+            consume += pages(len(consuming), api.LIST_PAGE)
+            limit = 0
+            for customer in consuming:
+                params = {"customer_id": customer, "bill_cycle": cycle,
+                          "bill_date_begin": first.isoformat(), "bill_date_end": last.isoformat()}
+                limit = limit or fee_page_size(client, creds, params)
+                fee += pages(api.total_count(client, creds, api.FEE_RECORDS, params), limit)
+        need[api.CONSUME_CUSTOMERS] = consume
+        need[api.FEE_RECORDS] = fee
+        need[api.MONTHLY_SUM] = sum(
+            pages(api.total_count(client, creds, api.MONTHLY_SUM, {"cycle": cycle, "charge_mode": mode},
+                                  count_key="count"), api.LIST_PAGE)
+            for cycle in cycles_to_refresh(day) for mode in CHARGE_MODES
+        )
+        need[api.ACCOUNT_CHANGES] = sum(
+            pages(api.total_count(client, creds, api.ACCOUNT_CHANGES,
+                                  {"balance_type": balance, "trade_time_begin": begin.isoformat(),
+                                   "trade_time_end": day.isoformat()}), api.LIST_PAGE)
+            for balance in BALANCE_TYPES
+        )
+    return need
+
+
+def _count(value: Any) -> int:
+    if isinstance(value, int):
+        return value
+    if isinstance(value, dict):
+        return sum(_count(v) for v in value.values())
+    return 0
+
+
+def calls_by_endpoint(stats: dict[str, Any]) -> dict[str, int]:
+    """Requests per API path from the sandbox's stats, control paths excluded."""
+    requests = stats.get("requests", {})
+    return {path: _count(n) for path, n in requests.items() if not path.startswith("/_sandbox")}
+
+
+def run(scale: Scale, out: Path) -> dict[str, Any]:
+    """Run one daily run against the limited sandbox; compare with the twin's minimum."""
+    sizes = {"seed": SEED, "customers": scale.b2_customers, "records_per_day": scale.b2_records_per_day}
+    with sandbox(rate_limit=str(scale.b2_rate_limit), **sizes) as box:
+        day = date.fromisoformat(box.get("/_sandbox/clock")["today"]) - timedelta(days=1)
+        with sandbox(rate_limit="off", **sizes) as twin:
+            minimum = minimum_calls(Credentials.from_env(twin.env), day, scale.b2_lookback)
+        box.reset_stats()
+        done = _daily_run(box, day, scale, out)
+        stats = box.stats()
+    calls = calls_by_endpoint(stats)
+    total = sum(calls.values())
+    throttled = _count(stats.get("throttled", 0))
+    minimum_total = sum(minimum.values())
+    ideal = total / scale.b2_rate_limit
+    bottleneck = max(calls.values(), default=0) / scale.b2_rate_limit
+    result = {
+        "day": day.isoformat(), "lookback": scale.b2_lookback, "rate_limit": scale.b2_rate_limit,
+        "customers": scale.b2_customers, "returncode": done["returncode"],
+        "calls": total, "calls_by_endpoint": calls, "minimum_calls": minimum_total,
+        "minimum_by_endpoint": minimum, "calls_ratio": total / minimum_total if minimum_total else None,
+        "wall_s": done["wall_s"], "ideal_s": ideal, "wall_ratio": done["wall_s"] / ideal if ideal else None,
+        "bottleneck_api_s": bottleneck, "throttled": throttled,
+        "throttled_share_pct": 100 * throttled / total if total else None, "stats": stats,
+    }
+    if done["returncode"] != 0:
+        result["error_tail"] = done["stderr_tail"]
+    result["targets"] = {
+        "calls": None if result["calls_ratio"] is None else result["calls_ratio"] <= CALLS_TARGET,
+        "wall": None if result["wall_ratio"] is None else result["wall_ratio"] <= WALL_TARGET,
+        "throttled": None if not total else throttled / total <= THROTTLED_TARGET,
+    }
+    return result
+
+
+def _daily_run(box: Sandbox, day: date, scale: Scale, out: Path) -> dict[str, Any]:
+    """`pbw run --date D --lookback k` in a child with a fresh warehouse and Dagster home."""
+    env = base_env({
+        **box.env,
+        "PBW_WAREHOUSE": str(out / "warehouse.duckdb"),
+        "PBW_RATE_LIMIT": str(scale.b2_rate_limit),
+        "PBW_LOOKBACK_DAYS": str(scale.b2_lookback),
+        "DAGSTER_HOME": str(out / "dagster-home"),
+    })
+    (out / "dagster-home").mkdir(parents=True, exist_ok=True)
+    args = ["run", "--date", day.isoformat(), "--lookback", str(scale.b2_lookback)]
+    done = run_child("pipelines.cli", args, env)
+    return {"returncode": done.returncode, "wall_s": done.wall_s, "peak_rss_mb": done.peak_rss_mb,
+            "stderr_tail": done.stderr_tail}

@@ -1,0 +1,1 @@
+"""Contenders run beside our pipeline: a fetch-only ceiling and dlt; each runs as `python -m` in a child."""

@@ -1,0 +1,2 @@
+-- Rows a dlt peer loaded and how many distinct fee record ids they hold.
+SELECT count(*), count(DISTINCT id) FROM bench.fee_records

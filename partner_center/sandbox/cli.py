@@ -1,0 +1,96 @@
+"""`pbw sandbox serve` and `pbw sandbox export incentives|plans`, registered into the `pbw` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from partner_center.sandbox.config import SandboxConfig
+from partner_center.sandbox.exports import export_incentives, export_plans
+from partner_center.sandbox.ratelimit import parse_rate
+from partner_center.sandbox_credentials import SANDBOX_DEFAULT_URL
+
+DEFAULT_PORT = int(SANDBOX_DEFAULT_URL.rsplit(":", 1)[1])
+
+
+def _world_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--seed", type=int, default=42, help="world seed (same seed, same bytes)")
+    parser.add_argument("--customers", type=int, default=30, help="direct customers of the partner")
+    parser.add_argument("--scenario", default="", help="reconciliation, restatement or both, comma-separated")
+    parser.add_argument(
+        "--today",
+        type=date.fromisoformat,
+        default=None,
+        help="sandbox clock (Beijing date); data is served up to the day before",
+    )
+    parser.add_argument(
+        "--records-per-day", type=int, default=8, help="on-demand records per customer and day"
+    )
+
+
+def _config(args: argparse.Namespace, **extra: Any) -> SandboxConfig:
+    return SandboxConfig(
+        seed=args.seed,
+        customers=args.customers,
+        scenario=args.scenario,
+        today=args.today,
+        records_per_day=args.records_per_day,
+        **extra,
+    )
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from partner_center.sandbox.server import serve
+
+    config = _config(
+        args, host=args.host, port=args.port, rate_limit=parse_rate(args.rate_limit), faults=args.faults
+    )
+    config.fault_plan()
+    return serve(config)
+
+
+def _export_incentives(args: argparse.Namespace) -> int:
+    world = _config(args).build_world()
+    try:
+        path = export_incentives(world, args.month, Path(args.out), fmt=args.format, lang=args.lang)
+    except ValueError as exc:
+        print(f"pbw sandbox export incentives: {exc}", file=sys.stderr)
+        return 2
+    print(path)
+    return 0
+
+
+def _export_plans(args: argparse.Namespace) -> int:
+    print(export_plans(Path(args.out)))
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `sandbox serve` and `sandbox export ...` to the `pbw` parser."""
+    sandbox = subparsers.add_parser("sandbox", help="the local Partner Center")
+    commands = sandbox.add_subparsers(dest="sandbox_command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the sandbox API; prints export lines for the client")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
+    serve.add_argument("--rate-limit", default="10", help="requests/s per API and AK, or 'off'")
+    serve.add_argument("--faults", default="", help="e.g. 'http500:0.05,timeout:0.02,reset:0.01,slow:200ms'")
+    _world_options(serve)
+    serve.set_defaults(func=_serve)
+
+    export = commands.add_parser("export", help="console exports (no API exists for these)")
+    exports = export.add_subparsers(dest="export_command", required=True)
+    incentives = exports.add_parser("incentives", help="激励明细 export of one month")
+    incentives.add_argument("--month", required=True, help="YYYY-MM")
+    incentives.add_argument("--format", choices=("xlsx", "csv"), default="xlsx")
+    incentives.add_argument("--lang", choices=("zh", "en"), default="zh")
+    incentives.add_argument("--out", required=True, help="file to write")
+    _world_options(incentives)
+    incentives.set_defaults(func=_export_incentives)
+
+    plans = exports.add_parser("plans", help="the partner's incentive plan rates as CSV")
+    plans.add_argument("--out", required=True)
+    plans.set_defaults(func=_export_plans)

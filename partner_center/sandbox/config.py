@@ -1,0 +1,48 @@
+"""How one sandbox is set up: everything `pbw sandbox serve` accepts, as one frozen value."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from partner_center.sandbox.faults import FaultPlan
+from partner_center.sandbox.scenarios import parse_scenarios
+from partner_center.sandbox.world import World, WorldConfig
+from partner_center.sandbox_credentials import SANDBOX_DOMAIN_ID
+
+
+@dataclass(frozen=True, slots=True)
+class SandboxConfig:
+    """Server and world settings; `rate_limit` None turns throttling off, `today` None = real Beijing date."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    seed: int = 42
+    customers: int = 30
+    rate_limit: float | None = 10.0
+    faults: str = ""
+    scenario: str = ""
+    today: date | None = None
+    records_per_day: int = 8
+    late_share: float = 0.05
+    timeout_delay: float = 5.0
+    first_day: date = field(default=date(2025, 6, 1))
+    scenario_month: str | None = None
+
+    def world_config(self) -> WorldConfig:
+        return WorldConfig(
+            seed=self.seed,
+            customers=self.customers,
+            records_per_day=self.records_per_day,
+            late_share=self.late_share,
+            first_day=self.first_day,
+            scenarios=parse_scenarios(self.scenario),
+            scenario_month=self.scenario_month,
+            domain_id=SANDBOX_DOMAIN_ID,
+        )
+
+    def build_world(self) -> World:
+        return World(self.world_config(), today=self.today)
+
+    def fault_plan(self) -> FaultPlan:
+        return FaultPlan.parse(self.faults, self.seed)

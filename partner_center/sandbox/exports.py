@@ -1,0 +1,101 @@
+"""Console exports the real Partner Center only offers as files: incentive details (§1.11), plan rates."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import xlsxwriter
+
+from partner_center.sandbox import catalog as cat
+from partner_center.sandbox.world import World, plan_table
+
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("激励账单ID", "Incentive Bill ID"),
+    ("激励数据ID", "Incentive Data ID"),
+    ("年份", "Year"),
+    ("对账期次", "Reconciliation Period"),
+    ("激励计划名称", "Incentive Plan Name"),
+    ("订单号", "Order No."),
+    ("客户名称", "Customer Name"),
+    ("客户账号名", "Customer Account"),
+    ("客户经理姓名", "Account Manager"),
+    ("产品类型", "Product Type"),
+    ("关联类型", "Association Type"),
+    ("计费模式", "Billing Mode"),
+    ("基础金额", "Base Amount"),
+    ("激励比例", "Incentive Rate"),
+    ("激励金额", "Incentive Amount"),
+    ("状态", "Status"),
+    ("二级经销商名称", "Reseller Name"),
+)
+
+
+def incentive_rows(world: World, month: str, lang: str = "zh") -> list[list[str]]:
+    """The export's rows as text (amounts exact, never through float); header first."""
+    if lang not in ("zh", "en"):
+        raise ValueError("lang must be zh or en")
+    if not world.month_final(month):
+        raise ValueError(f"incentives of {month} are published from the 5th of the following month")
+    pick = 0 if lang == "zh" else 1
+    status = (cat.STATUS_PAID if world.incentive_paid(month) else cat.STATUS_PENDING)[pick]
+    rows = [[column[pick] for column in COLUMNS]]
+    for item in world.incentives(month):
+        rows.append(
+            [
+                item.incentive_bill_id,
+                item.incentive_data_id,
+                month[:4],
+                month,
+                cat.PLAN_NAME,
+                "",
+                item.customer.name,
+                item.customer.account_name,
+                item.customer.manager_name,
+                item.product_type,
+                cat.ASSOCIATION_TEXT[item.customer.association_type][pick],
+                cat.CHARGING_MODE_TEXT[item.charging_mode][pick],
+                format(item.base_amount, "f"),
+                format(item.rate, "f"),
+                format(item.incentive_amount, "f"),
+                status,
+                "",
+            ]
+        )
+    return rows
+
+
+def export_incentives(world: World, month: str, out: Path, fmt: str = "xlsx", lang: str = "zh") -> Path:
+    """Write month's 激励明细 export: XLSX (amounts as numbers) or CSV (UTF-8 BOM, amounts as exact text)."""
+    rows = incentive_rows(world, month, lang)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "csv":
+        with out.open("w", encoding="utf-8-sig", newline="") as handle:
+            csv.writer(handle).writerows(rows)
+        return out
+    if fmt != "xlsx":
+        raise ValueError("format must be xlsx or csv")
+    numeric = {12, 13, 14}
+    workbook = xlsxwriter.Workbook(str(out))
+    sheet = workbook.add_worksheet("激励明细" if lang == "zh" else "Incentive Details")
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if r > 0 and c in numeric:
+                sheet.write_number(r, c, float(value))
+            elif r > 0 and c == 2:
+                sheet.write_number(r, c, int(value))
+            else:
+                sheet.write_string(r, c, value)
+    workbook.close()
+    return out
+
+
+def export_plans(out: Path) -> Path:
+    """The partner's plan rates (plan_name, product_type, rate) as CSV, the warehouse's config input."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    rows = plan_table()
+    with out.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["plan_name", "product_type", "rate"])
+        writer.writeheader()
+        writer.writerows(rows)
+    return out

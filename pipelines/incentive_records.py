@@ -1,0 +1,41 @@
+"""`billing.incentive_records`: console incentive exports (no API), one file per run.
+
+Not partitioned in Dagster (a file may span several incentive periods; the warehouse replaces the
+periods it contains). Trigger: `incentive_inbox_sensor`, one run per new file content (SHA-256).
+Retry policy: none; a file that cannot be loaded is moved to `rejected/` with the reason.
+"""
+
+from pathlib import Path
+
+from dagster import AssetExecutionContext, Config, Failure, MaterializeResult, asset
+from warehouse.load import load_incentives
+
+from pipelines import inbox
+from pipelines.fetching import materialization_metadata
+from pipelines.resources import PipelineSettings, WarehouseResource
+
+
+class IncentiveFile(Config):
+    """The inbox file a run loads and its content hash (the sensor's run key)."""
+
+    path: str
+    sha256: str
+
+
+@asset(pool="duckdb_writer", group_name="billing", kinds={"duckdb"}, description=__doc__)
+def incentive_records(
+    context: AssetExecutionContext, config: IncentiveFile, warehouse: WarehouseResource,
+    settings: PipelineSettings,
+) -> MaterializeResult:
+    """Parse, validate and load one export, then archive it; a broken file goes to `rejected/`."""
+    item = inbox.InboxFile(Path(config.path), config.sha256)
+    try:
+        with warehouse.writer() as con:
+            report = load_incentives(con, item.path, sha256=item.sha256, run_id=context.run.run_id)
+    except (ValueError, OSError) as exc:
+        moved = inbox.reject(settings.inbox_path, item, f"{type(exc).__name__}: {exc}")
+        raise Failure(f"{item.path.name} rejected: {exc}", metadata={"moved_to": str(moved)}) from exc
+    archived = inbox.archive(settings.inbox_path, item)
+    metadata = materialization_metadata(None, report)
+    return MaterializeResult(metadata={**metadata, "file": item.path.name, "sha256": item.sha256,
+                                       "archived_to": str(archived)})

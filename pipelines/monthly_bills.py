@@ -1,0 +1,61 @@
+"""`billing.monthly_bills` (+ account details and versions): monthly-sum per cycle and charge mode.
+
+Partitions: monthly (Beijing billing cycles). Backfill policy: single run. Schedules:
+`bills_refresh_schedule` at 06:00 Beijing refreshes the open month and the previous month until it is
+final (the 5th of M+1, PBW_BILL_FINAL_DAY); `monthly_close_schedule` pulls M once more after that,
+as the frozen version. Any later change is stored as a new version and flagged as a restatement
+(asset check `restatement`). Retry policy: fetch `API_RETRY`, load `LOAD_RETRY`.
+"""
+
+from typing import Any
+
+from dagster import BackfillPolicy, Nothing, OpExecutionContext, Out, Output, graph_asset, op
+from warehouse.load import load_monthly_bills
+
+from pipelines.fetching import API_RETRY, LOAD_RETRY, Fetched, materialization_metadata, sweep
+from pipelines.partitions import is_final, monthly_partitions
+from pipelines.resources import PartnerCenterResource, PipelineSettings, WarehouseResource
+
+CHARGE_MODES = ("1", "3", "11")
+"""monthly-sum requires one charge mode per call (API reference §6.1)."""
+
+
+@op(pool="api_monthly_sum", retry_policy=API_RETRY)
+def fetch_monthly_bills(
+    context: OpExecutionContext,
+    partner_center: PartnerCenterResource,
+    warehouse: WarehouseResource,
+    settings: PipelineSettings,
+) -> Fetched:
+    """One sweep per cycle and charge mode; each cycle is marked final or open as of today."""
+    cycles = tuple(context.partition_keys)
+    spool = warehouse.spool_dir(context.run.run_id, "monthly_bills")
+    requests = [("monthly_sum", {"cycle": c, "charge_mode": m}) for c in cycles for m in CHARGE_MODES]
+    today = settings.beijing_today()
+    final = {c: is_final(c, today, settings.bill_final_day) for c in cycles}
+    return Fetched("monthly_bills", cycles, sweep(partner_center, requests, spool), spool,
+                   facts={"final": final})
+
+
+@op(pool="duckdb_writer", retry_policy=LOAD_RETRY, out=Out(Nothing))
+def load_monthly_bills_op(context: OpExecutionContext, fetched: Fetched, warehouse: WarehouseResource) -> Any:
+    """Store a new version per cycle when the content changed; a change to a final cycle is a restatement."""
+    with warehouse.writer() as con:
+        report = load_monthly_bills(con, fetched.sweeps, fetched.partitions, run_id=context.run.run_id,
+                                    final=fetched.facts["final"])
+    fetched.cleanup()
+    metadata = materialization_metadata(fetched, report)
+    metadata["restated_cycles"] = ",".join(report.get("restated_cycles", []))
+    yield Output(None, metadata=metadata)
+
+
+@graph_asset(
+    partitions_def=monthly_partitions,
+    backfill_policy=BackfillPolicy.single_run(),
+    group_name="billing",
+    kinds={"duckdb"},
+    description=__doc__,
+)
+def monthly_bills() -> Any:
+    """Fetch (pool api_monthly_sum) then load (pool duckdb_writer)."""
+    return load_monthly_bills_op(fetch_monthly_bills())

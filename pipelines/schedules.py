@@ -1,0 +1,70 @@
+"""Schedules: the 06:00 Beijing daily run (facts are complete up to 24:00 the day before) and the
+monthly close on the day after the partner bill is final (the 6th by default).
+"""
+
+from datetime import UTC, datetime, timedelta
+
+from dagster import DefaultScheduleStatus, RunRequest, ScheduleEvaluationContext, schedule
+
+from pipelines.jobs import bills_job, daily_job, monthly_close_job
+from pipelines.partitions import (
+    TIMEZONE,
+    beijing_date,
+    cycle_of,
+    cycles_to_refresh,
+    lookback_window,
+    previous_cycle,
+    range_tags,
+)
+from pipelines.resources import PipelineSettings
+
+DAILY_CRON = "0 6 * * *"
+CLOSE_CRON = f"0 7 {PipelineSettings.from_env().bill_final_day + 1} * *"
+ON = DefaultScheduleStatus.RUNNING
+
+
+def daily_request(tick: datetime, lookback_days: int) -> RunRequest:
+    """One run over D-k..D where D is yesterday in Beijing at the tick."""
+    day = beijing_date(tick) - timedelta(days=1)
+    begin, end = lookback_window(day, lookback_days)
+    return RunRequest(
+        run_key=f"daily-{end.isoformat()}",
+        tags=range_tags(begin.isoformat(), end.isoformat()),
+    )
+
+
+def bills_request(tick: datetime, final_day: int) -> RunRequest:
+    """One run over the open cycle and, until it is final, the previous one."""
+    today = beijing_date(tick)
+    cycles = cycles_to_refresh(today, final_day)
+    return RunRequest(run_key=f"bills-{today.isoformat()}", tags=range_tags(cycles[0], cycles[-1]))
+
+
+def close_request(tick: datetime) -> RunRequest:
+    """The monthly close of the month before the tick's Beijing month."""
+    cycle = previous_cycle(cycle_of(beijing_date(tick)))
+    return RunRequest(run_key=f"close-{cycle}", tags={"dagster/partition": cycle})
+
+
+@schedule(job=daily_job, cron_schedule=DAILY_CRON, execution_timezone=TIMEZONE, default_status=ON)
+def daily_schedule(context: ScheduleEvaluationContext, settings: PipelineSettings) -> RunRequest:
+    """06:00 Beijing: days D-k..D (k = `PBW_LOOKBACK_DAYS`) so late records land in their day."""
+    return daily_request(_tick(context), settings.lookback_days)
+
+
+@schedule(job=bills_job, cron_schedule=DAILY_CRON, execution_timezone=TIMEZONE, default_status=ON)
+def bills_refresh_schedule(context: ScheduleEvaluationContext, settings: PipelineSettings) -> RunRequest:
+    """06:00 Beijing: monthly-sum of the open month and the previous month until it is final."""
+    return bills_request(_tick(context), settings.bill_final_day)
+
+
+@schedule(job=monthly_close_job, cron_schedule=CLOSE_CRON, execution_timezone=TIMEZONE, default_status=ON)
+def monthly_close_schedule(context: ScheduleEvaluationContext) -> RunRequest:
+    """07:00 Beijing the day after the bill is final: freeze M, reconcile it and issue invoices."""
+    return close_request(_tick(context))
+
+
+def _tick(context: ScheduleEvaluationContext) -> datetime:
+    """The scheduled time (aware); a manual evaluation without one uses now."""
+    tick = context.scheduled_execution_time
+    return tick if tick is not None else datetime.now(tz=UTC)

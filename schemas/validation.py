@@ -1,0 +1,182 @@
+"""Validation: a typed frame in, good rows and rejected rows (with every reason) out. Pure: no I/O.
+
+pandera checks only the schema of a LazyFrame, so frames are validated eagerly with `lazy=True` to collect
+every failure; failures are mapped back to rows by index. H rules (documented) always reject a row; S rules
+(inferred) are configurable per rule: off, warn (counted, row loaded) or quarantine.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+
+import pandera.polars as pa
+import polars as pl
+
+from schemas.columns import DatasetSpec
+
+Action = Literal["off", "warn", "quarantine"]
+ERRORS_COLUMN = "_errors"
+DUPLICATE_REASON = "duplicate id"
+
+
+@dataclass(frozen=True)
+class SRule:
+    """An inferred rule (API reference §3 'S'): `ok(tolerance)` is true for rows that satisfy it."""
+
+    name: str
+    doc: str
+    ok: Callable[[Decimal], pl.Expr]
+
+
+@dataclass(frozen=True)
+class RuleSettings:
+    """Which S rules run and what a violation does; tolerance in yuan (0.01 by default, §3)."""
+
+    tolerance: Decimal = Decimal("0.01")
+    s_action: Action = "warn"
+    overrides: Mapping[str, Action] = field(default_factory=dict)
+
+    def action(self, rule: str) -> Action:
+        """The action for one S rule (override, else the default)."""
+        return self.overrides.get(rule, self.s_action)
+
+
+def model_from_spec(name: str, spec: DatasetSpec, checks: type[pa.DataFrameModel]) -> type[pa.DataFrameModel]:
+    """A DataFrameModel with the spec's columns (dtype, nullability) as fields and the checks of `checks`.
+
+    Generated from the spec so the parser, the model and the DDL share one column list.
+    """
+    annotations: dict[str, Any] = {}
+    attrs: dict[str, Any] = {"__module__": checks.__module__, "__doc__": checks.__doc__}
+    for column in spec.all_columns:
+        annotations[column.name] = column.polars_dtype
+        attrs[column.name] = pa.Field(nullable=column.nullable)
+    attrs["__annotations__"] = annotations
+    return type(name, (checks,), attrs)
+
+
+def _s_check(rule: SRule, tolerance: Decimal) -> Any:
+    def check(cls: type, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(rule.ok(tolerance).fill_null(True).alias(rule.name))
+
+    check.__name__ = rule.name
+    check.__doc__ = rule.doc
+    return pa.dataframe_check(classmethod(check))
+
+
+def with_s_rules(
+    model: type[pa.DataFrameModel], rules: Iterable[SRule], settings: RuleSettings
+) -> type[pa.DataFrameModel]:
+    """`model` plus the S rules that are not switched off in `settings`."""
+    attrs: dict[str, Any] = {"__module__": model.__module__}
+    for rule in rules:
+        if settings.action(rule.name) != "off":
+            attrs[rule.name] = _s_check(rule, settings.tolerance)
+    return type(f"{model.__name__}WithS", (model,), attrs)
+
+
+@dataclass
+class Validated:
+    """Outcome of validating one frame: rows to load, rows to quarantine (`_reasons`), S-rule warnings."""
+
+    good: pl.DataFrame
+    bad: pl.DataFrame
+    warnings: dict[str, int]
+
+
+def _reason(row: Mapping[str, Any], docs: Mapping[str, str]) -> str:
+    check = str(row["check"])
+    column = row["column"]
+    doc = docs.get(check)
+    if row["schema_context"] == "Column":
+        value = row["failure_case"]
+        if check == "not_nullable":
+            return f"{column}: required value is null"
+        return f"{column}: failed {check} (value {value!r})"
+    return f"{check}: {doc}" if doc else f"failed {check}"
+
+
+def _check_docs(model: type[pa.DataFrameModel]) -> dict[str, str]:
+    docs: dict[str, str] = {}
+    for name in dir(model):
+        attr = getattr(model, name, None)
+        doc = getattr(attr, "__doc__", None)
+        if callable(attr) and doc and not name.startswith("_"):
+            docs[name] = " ".join(doc.split())
+    return docs
+
+
+def duplicate_mask(frame: pl.DataFrame, key: tuple[str, ...], seen: set[tuple[Any, ...]] | None) -> pl.Series:
+    """True for second and later copies of a key (in the frame or already in `seen`); updates `seen`."""
+    if frame.is_empty():
+        return pl.Series("dup", [], dtype=pl.Boolean)
+    keys = frame.select(key)
+    has_key = keys.select(pl.all_horizontal(pl.all().is_not_null())).to_series()
+    dup = keys.is_duplicated() & ~keys.is_first_distinct() & has_key
+    if seen is None:
+        return dup
+    rows = keys.rows()
+    flags = dup.to_list()
+    for i, (row, present) in enumerate(zip(rows, has_key.to_list(), strict=True)):
+        if not present:
+            continue
+        if row in seen and not flags[i]:
+            flags[i] = True
+        seen.add(row)
+    return pl.Series("dup", flags, dtype=pl.Boolean)
+
+
+def split_valid(
+    frame: pl.DataFrame,
+    model: type[pa.DataFrameModel],
+    key: tuple[str, ...],
+    settings: RuleSettings,
+    s_rule_names: Iterable[str] = (),
+    seen_keys: set[tuple[Any, ...]] | None = None,
+) -> Validated:
+    """Validate `frame` with `model`; every row ends in `good` or in `bad` with all its reasons.
+
+    Reasons come from the parser (`_errors`: wrong type, inexact amount), duplicates of `key` (the second copy
+    is rejected, across chunks when `seen_keys` is shared) and every pandera failure of the row.
+    """
+    reasons: dict[int, list[str]] = defaultdict(list)
+    if ERRORS_COLUMN in frame.columns:
+        for index, errors in enumerate(frame.get_column(ERRORS_COLUMN).to_list()):
+            if errors:
+                reasons[index].extend(errors)
+    for index in duplicate_mask(frame, key, seen_keys).arg_true().to_list():
+        reasons[index].append(f"{DUPLICATE_REASON}: {', '.join(key)} already loaded in this load")
+    warnings: dict[str, int] = {}
+    s_names = set(s_rule_names)
+    try:
+        model.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+        unplaced = cases.filter(pl.col("index").is_null())
+        if unplaced.height:
+            raise ValueError(
+                f"{model.__name__}: frame does not fit the contract: {unplaced.to_dicts()}"
+            ) from exc
+        docs = _check_docs(model)
+        for row in cases.to_dicts():
+            check = str(row["check"])
+            if check in s_names and settings.action(check) == "warn":
+                warnings[check] = warnings.get(check, 0) + 1
+                continue
+            reasons[int(row["index"])].append(_reason(row, docs))
+    bad_index = sorted(reasons)
+    mask = pl.Series("bad", [False] * frame.height, dtype=pl.Boolean)
+    if bad_index:
+        mask = mask.scatter(bad_index, True)
+    bad = frame.filter(mask).with_columns(
+        pl.Series(
+            "_reasons",
+            [sorted(set(reasons[i]), key=reasons[i].index) for i in bad_index],
+            dtype=pl.List(pl.String),
+        )
+    )
+    return Validated(good=frame.filter(~mask), bad=bad, warnings=warnings)

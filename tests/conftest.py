@@ -1,0 +1,66 @@
+"""Shared fixtures: a session-wide sandbox and a factory for sandboxes with other settings.
+
+Do not move the clock or reset stats of the shared `sandbox`; start your own with `sandbox_factory`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from partner_center.sandbox.config import SandboxConfig
+from partner_center.sandbox.server import RunningSandbox, start_in_thread
+from partner_center.signing import canonical_query, sign
+
+SandboxFactory = Callable[..., RunningSandbox]
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[RunningSandbox]:
+    """The default world (seed 42, real Beijing date), no throttling, no faults."""
+    with start_in_thread(SandboxConfig(rate_limit=None)) as running:
+        yield running
+
+
+@pytest.fixture
+def sandbox_factory() -> Iterator[SandboxFactory]:
+    """`sandbox_factory(seed=7, rate_limit=None, ...)` starts a sandbox (any SandboxConfig field); stopped after."""
+    started: list[RunningSandbox] = []
+
+    def start(**overrides: Any) -> RunningSandbox:
+        running = start_in_thread(SandboxConfig(**overrides))
+        started.append(running)
+        return running
+
+    yield start
+    for running in started:
+        running.stop()
+
+
+def signed_request(
+    box: RunningSandbox,
+    method: str,
+    path: str,
+    params: dict[str, object] | None = None,
+    body: dict[str, object] | None = None,
+    sk: str | None = None,
+    client: httpx.Client | None = None,
+) -> httpx.Response:
+    """One AK/SK-signed call to a sandbox, the way the SDK sends it (JSON body with `", "` separators)."""
+    query = canonical_query(params or {})
+    url = f"{box.url}{path}" + (f"?{query}" if query else "")
+    raw = b"" if body is None else httpx.Request("POST", url, json=body).content
+    headers = {"Content-Type": "application/json", "X-Domain-Id": box.domain_id}
+    headers |= sign(method, url, headers, raw, box.ak, sk or box.sk)
+    if client is not None:
+        return client.request(method, url, content=raw, headers=headers)
+    return httpx.request(method, url, content=raw, headers=headers, timeout=30)
+
+
+@pytest.fixture(scope="session")
+def signed() -> Callable[..., httpx.Response]:
+    """The `signed_request` helper as a fixture (test modules do not import conftest)."""
+    return signed_request

@@ -1,0 +1,79 @@
+"""Schedule ticks evaluated for given instants produce the partition ranges the design promises."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from dagster import RunRequest, build_schedule_context
+
+from pipelines.partitions import cycle_ranges, cycles_to_refresh, is_final
+from pipelines.resources import PipelineSettings
+from pipelines.schedules import bills_refresh_schedule, daily_schedule, monthly_close_schedule
+
+BJ = ZoneInfo("Asia/Shanghai")
+UTC = ZoneInfo("UTC")
+START = "dagster/asset_partition_range_start"
+END = "dagster/asset_partition_range_end"
+
+
+def _evaluate(schedule, tick: datetime, **settings) -> RunRequest:
+    context = build_schedule_context(
+        scheduled_execution_time=tick, resources={"settings": PipelineSettings(**settings)}
+    )
+    requests = schedule.evaluate_tick(context).run_requests
+    assert requests is not None and len(requests) == 1
+    return requests[0]
+
+
+@pytest.mark.parametrize(
+    ("tick", "lookback", "first", "last"),
+    [
+        pytest.param(datetime(2026, 11, 24, 6, tzinfo=BJ), 3, "2026-11-20", "2026-11-23", id="plain-k3"),
+        pytest.param(datetime(2026, 11, 23, 22, tzinfo=UTC), 3, "2026-11-20", "2026-11-23", id="utc-evening"),
+        pytest.param(datetime(2026, 12, 2, 6, tzinfo=BJ), 3, "2026-11-28", "2026-12-01", id="month-edge"),
+        pytest.param(datetime(2026, 11, 24, 6, tzinfo=BJ), 0, "2026-11-23", "2026-11-23", id="k0"),
+        pytest.param(datetime(2026, 1, 2, 6, tzinfo=BJ), 3, "2026-01-01", "2026-01-01", id="clipped-start"),
+    ],
+)
+def test_daily_tick_covers_lookback_window(tick: datetime, lookback: int, first: str, last: str) -> None:
+    request = _evaluate(daily_schedule, tick, lookback_days=lookback)
+    assert (request.tags[START], request.tags[END]) == (first, last)
+    assert request.run_key == f"daily-{last}"
+
+
+@pytest.mark.parametrize(
+    ("tick", "first", "last"),
+    [
+        pytest.param(datetime(2026, 11, 3, 6, tzinfo=BJ), "2026-10", "2026-11", id="prev-open"),
+        pytest.param(datetime(2026, 11, 5, 6, tzinfo=BJ), "2026-10", "2026-11", id="bill-day"),
+        pytest.param(datetime(2026, 11, 6, 6, tzinfo=BJ), "2026-11", "2026-11", id="prev-final"),
+        pytest.param(datetime(2026, 11, 1, 6, tzinfo=BJ), "2026-10", "2026-10", id="first-of-month"),
+    ],
+)
+def test_bills_tick_refreshes_open_and_unfinal_months(tick: datetime, first: str, last: str) -> None:
+    request = _evaluate(bills_refresh_schedule, tick, bill_final_day=5)
+    assert (request.tags[START], request.tags[END]) == (first, last)
+
+
+def test_monthly_close_tick_targets_previous_month() -> None:
+    context = build_schedule_context(scheduled_execution_time=datetime(2026, 12, 6, 7, tzinfo=BJ))
+    (request,) = monthly_close_schedule.evaluate_tick(context).run_requests or []
+    assert request.tags["dagster/partition"] == "2026-11"
+    assert monthly_close_schedule.cron_schedule == "0 7 6 * *"
+    assert monthly_close_schedule.execution_timezone == "Asia/Shanghai"
+    assert daily_schedule.cron_schedule == "0 6 * * *"
+
+
+def test_final_day_is_configurable() -> None:
+    assert is_final("2026-10", date(2026, 11, 6), 5)
+    assert not is_final("2026-10", date(2026, 11, 6), 6)
+    assert cycles_to_refresh(date(2026, 11, 6), 6) == ["2026-10", "2026-11"]
+
+
+def test_ranges_split_at_month_edges() -> None:
+    assert cycle_ranges(date(2026, 10, 30), date(2026, 11, 2)) == [
+        ("2026-10", date(2026, 10, 30), date(2026, 10, 31)),
+        ("2026-11", date(2026, 11, 1), date(2026, 11, 2)),
+    ]

@@ -1,0 +1,158 @@
+"""Connections to the warehouse file: short-lived writers that wait for the lock, read-only readers.
+
+DuckDB lets one process write a database file and, while it does, no other process may even read it. So
+writers are opened for one load and closed right after, and everyone who finds the file locked waits with
+backoff up to a deadline, then fails with a message that names the process holding the lock and what to do.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from warehouse.migrate import apply_migrations
+
+DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
+DEFAULT_DEADLINE_S = 60.0
+_HOLDER = re.compile(r"Conflicting lock is held in (?P<command>.*?) \(PID (?P<pid>\d+)\)")
+_LOCK_MARKERS = ("Could not set lock", "Conflicting lock")
+
+
+def warehouse_path() -> Path:
+    """The warehouse file from `PBW_WAREHOUSE` (default `data/warehouse.duckdb`)."""
+    return Path(os.environ.get("PBW_WAREHOUSE", DEFAULT_WAREHOUSE))
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    """The process that holds the file lock, as far as DuckDB's error and /proc tell."""
+
+    pid: int | None
+    command: str | None
+
+    def describe(self) -> str:
+        """Human text for error messages."""
+        if self.pid is None:
+            return "another process (its pid could not be determined)"
+        return f"process {self.pid} ({self.command or 'command unknown'})"
+
+
+class WarehouseLockedError(RuntimeError):
+    """Another process held the warehouse file for longer than the deadline."""
+
+    def __init__(self, path: Path, waited_s: float, holder: LockHolder, read_only: bool) -> None:
+        self.path = path
+        self.waited_s = waited_s
+        self.holder = holder
+        what = "read" if read_only else "write"
+        super().__init__(
+            f"cannot {what} {path}: the file is locked by {holder.describe()} and was not released within "
+            f"{waited_s:.1f}s. DuckDB allows one writing process per file. Wait for that run to finish "
+            f"(or stop it: kill {holder.pid if holder.pid else '<pid>'}) and retry, raise the deadline, "
+            f"or query a snapshot copy (see warehouse/TABLES.md, 'Querying while a run writes')."
+        )
+
+
+def _is_lock_error(exc: duckdb.Error) -> bool:
+    text = str(exc)
+    return any(marker in text for marker in _LOCK_MARKERS)
+
+
+def _proc_cmdline(pid: int) -> str | None:
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+    command = raw.replace(b"\0", b" ").decode("utf-8", "replace").strip()
+    return command[:200] or None
+
+
+def _holder_from_proc(path: Path) -> LockHolder:
+    """Scan /proc for a process with the file open (used when DuckDB's message names no pid)."""
+    target = str(path.resolve())
+    me = os.getpid()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == me:
+            continue
+        try:
+            fds = list((entry / "fd").iterdir())
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                if os.readlink(fd) == target:
+                    pid = int(entry.name)
+                    return LockHolder(pid, _proc_cmdline(pid))
+            except OSError:
+                continue
+    return LockHolder(None, None)
+
+
+def lock_holder(error_text: str, path: Path) -> LockHolder:
+    """Who holds the lock: DuckDB's message when it names a pid, else /proc."""
+    match = _HOLDER.search(error_text)
+    if match is None:
+        return _holder_from_proc(path)
+    pid = int(match.group("pid"))
+    return LockHolder(pid, _proc_cmdline(pid) or match.group("command"))
+
+
+def _connect(path: Path, read_only: bool, deadline_s: float) -> duckdb.DuckDBPyConnection:
+    start = time.monotonic()
+    delay = 0.02
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if not _is_lock_error(exc):
+                raise
+            waited = time.monotonic() - start
+            if waited >= deadline_s:
+                raise WarehouseLockedError(path, waited, lock_holder(str(exc), path), read_only) from None
+            time.sleep(min(delay * (0.5 + random.random()), max(deadline_s - waited, 0.0)))
+            delay = min(delay * 2, 1.0)
+
+
+@contextmanager
+def writer(
+    path: Path | str | None = None, deadline_s: float = DEFAULT_DEADLINE_S
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A writing connection, migrated to the latest schema, closed on exit; waits for the lock."""
+    target = Path(path) if path is not None else warehouse_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    con = _connect(target, read_only=False, deadline_s=deadline_s)
+    try:
+        apply_migrations(con)
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
+def reader(
+    path: Path | str | None = None, deadline_s: float = DEFAULT_DEADLINE_S
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection; waits up to `deadline_s` while a writer holds the file."""
+    target = Path(path) if path is not None else warehouse_path()
+    if not target.exists():
+        raise FileNotFoundError(f"no warehouse at {target}: run a load first (or set PBW_WAREHOUSE)")
+    con = _connect(target, read_only=True, deadline_s=deadline_s)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def memory_warehouse() -> duckdb.DuckDBPyConnection:
+    """An in-memory, fully migrated warehouse: for tests and dry runs that must not touch a file."""
+    con = duckdb.connect(":memory:")
+    apply_migrations(con)
+    return con
