@@ -8,13 +8,14 @@ sandbox cache. Medians of `b1_runs` rounds are reported with peak RSS and the ra
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from benchmarks.api import Credentials
-from benchmarks.harness import ChildRun, Sandbox, Series, base_env, run_child, sandbox
+from benchmarks.harness import ChildRun, Sandbox, Series, base_env, profile_path, run_child, sandbox
 from benchmarks.scales import Scale
 from benchmarks.workload import Workload, survey, sweep_key
 
@@ -24,6 +25,8 @@ DLT_ARROW = "dlt arrow resource"
 DLT_PARQUET = "dlt rest_api parquet"
 DLT_DEFAULTS = "dlt rest_api defaults"
 DLT = (DLT_ARROW, DLT_PARQUET, DLT_DEFAULTS)
+UNTHROTTLED = {"PBW_RATE_LIMIT": "100000"}
+"""The sandbox's limit is off in B1 and B3, so our client's own token bucket must not stand in for it."""
 
 
 def last_full_month(box: Sandbox) -> tuple[date, date]:
@@ -35,17 +38,6 @@ def last_full_month(box: Sandbox) -> tuple[date, date]:
     today = date.fromisoformat(box.get("/_sandbox/clock")["today"])
     last = today.replace(day=1) - timedelta(days=1)
     return last.replace(day=1), last
-
-
-def served_records(stats: dict[str, Any]) -> int | None:
-    """Fee records the sandbox served since the last reset, if its stats say so."""
-    for key in ("records_served", "records"):
-        value = stats.get(key)
-        if isinstance(value, dict):
-            return sum(v for k, v in value.items() if "res-fee-records" in k and "sub-customers" not in k)
-        if isinstance(value, int):
-            return value
-    return None
 
 
 def fee_calls(stats: dict[str, Any]) -> int | None:
@@ -60,18 +52,30 @@ def fee_calls(stats: dict[str, Any]) -> int | None:
     return total
 
 
-def contenders(work: Path, subset: Path, out: Path) -> dict[str, Callable[[dict[str, str]], ChildRun]]:
-    """Each contender as a function of the environment: one child process per call."""
-    def child(module: str, *args: str) -> Callable[[dict[str, str]], ChildRun]:
-        return lambda env: run_child(module, list(args), env)
+def failed(done: ChildRun) -> bool:
+    """A child that crashed, reported nothing, or whose Dagster run failed."""
+    return done.returncode != 0 or "records" not in done.result or not done.result.get("runs_ok", True)
+
+
+Runner = Callable[[dict[str, str], Path], ChildRun]
+
+
+def contenders(work: Path, subset: Path) -> dict[str, Runner]:
+    """Each contender as a function of (environment, fresh output folder): one child process per call."""
+    def ours(env: dict[str, str], out: Path) -> ChildRun:
+        env = {**env, **UNTHROTTLED, "PBW_WAREHOUSE": str(out / "warehouse.duckdb"),
+               "DAGSTER_HOME": str(out / "dagster")}
+        return run_child("benchmarks.ours", [str(work), str(out)], env)
+
+    def dlt(mode: str, workload: Path) -> Runner:
+        return lambda env, out: run_child("benchmarks.peers.dlt_source", [mode, str(workload), str(out)], env)
 
     return {
-        OURS: child("benchmarks.ours", str(work), str(out / "ours")),
-        FETCH_ONLY: child("benchmarks.peers.fetch_only", str(work)),
-        DLT_ARROW: child("benchmarks.peers.dlt_source", "arrow", str(work), str(out / "dlt_arrow")),
-        DLT_PARQUET: child("benchmarks.peers.dlt_source", "parquet", str(work), str(out / "dlt_parquet")),
-        DLT_DEFAULTS: child("benchmarks.peers.dlt_source", "defaults", str(subset),
-                            str(out / "dlt_defaults")),
+        OURS: ours,
+        FETCH_ONLY: lambda env, out: run_child("benchmarks.peers.fetch_only", [str(work)], env),
+        DLT_ARROW: dlt("arrow", work),
+        DLT_PARQUET: dlt("parquet", work),
+        DLT_DEFAULTS: dlt("defaults", subset),
     }
 
 
@@ -99,24 +103,29 @@ def run(scale: Scale, out: Path) -> dict[str, Any]:
         work = workload.write(out / "work.json")
         subset = subset_workload(workload, scale.b1_dlt_defaults_max_records)
         subset_file = subset.write(out / "work_dlt_defaults.json")
-        env = base_env({**box.env, "PBW_WAREHOUSE": str(out / "ours" / "warehouse.duckdb")})
-        runners = contenders(work, subset_file, out)
+        env = base_env(box.env)
+        runners = contenders(work, subset_file)
         series = {name: Series(name) for name in runners}
         order = list(runners)
         failures: dict[str, str] = {}
         for round_no in range(scale.b1_runs):
-            for name in order[round_no % len(order):] + order[:round_no % len(order)]:
+            for i, name in enumerate(order[round_no % len(order):] + order[:round_no % len(order)]):
                 box.reset_stats()
-                done = runners[name](env)
+                done = runners[name](env, out / f"round{round_no}" / f"c{i}")
                 stats = box.stats()
-                if done.returncode != 0 or "records" not in done.result:
+                if failed(done):
                     failures[name] = done.stderr_tail[-1500:]
                     continue
                 seconds = float(done.result["seconds"])
                 series[name].add(records=done.result["records"], seconds=seconds, wall_s=done.wall_s,
                                  records_per_s=done.result["records"] / seconds,
-                                 peak_rss_mb=done.peak_rss_mb, served=served_records(stats),
-                                 fee_calls=fee_calls(stats))
+                                 peak_rss_mb=done.peak_rss_mb, fee_calls=fee_calls(stats))
+            shutil.rmtree(out / f"round{round_no}", ignore_errors=True)
+        profile = profile_path("b1_ours")
+        if profile is not None:
+            ours_env = {**env, **UNTHROTTLED, "PBW_WAREHOUSE": str(out / "profiled" / "warehouse.duckdb"),
+                        "DAGSTER_HOME": str(out / "profiled" / "dagster")}
+            run_child("benchmarks.ours", [str(work), str(out / "profiled")], ours_env, profile=profile)
     return summarise(workload, subset, series, failures)
 
 
@@ -135,7 +144,6 @@ def summarise(workload: Workload, subset: Workload, series: dict[str, Series],
             "seconds": s.median("seconds"),
             "wall_s": s.median("wall_s"),
             "peak_rss_mb": s.median("peak_rss_mb"),
-            "served": s.median("served"),
             "fee_calls": s.median("fee_calls"),
             "all_runs": s.runs,
         }

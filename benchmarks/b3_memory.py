@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.api import Credentials
-from benchmarks.b1_throughput import last_full_month
+from benchmarks.b1_throughput import UNTHROTTLED, failed, last_full_month
 from benchmarks.harness import base_env, run_child, sandbox
 from benchmarks.scales import Scale
 from benchmarks.workload import survey
@@ -28,12 +28,13 @@ def measure(records_per_day: int, customers: int, out: Path) -> dict[str, Any]:
         begin, end = last_full_month(box)
         workload = survey(Credentials.from_env(box.env), begin, end)
         work = workload.write(out / "work.json")
-        env = base_env({**box.env, "PBW_WAREHOUSE": str(out / "warehouse.duckdb")})
+        env = base_env({**box.env, **UNTHROTTLED, "PBW_WAREHOUSE": str(out / "warehouse.duckdb"),
+                        "DAGSTER_HOME": str(out / "dagster")})
         done = run_child("benchmarks.ours", [str(work), str(out / "ours")], env)
     point: dict[str, Any] = {"records": workload.expected_records, "records_per_day": records_per_day,
                              "peak_rss_mb": done.peak_rss_mb, "wall_s": done.wall_s,
                              "returncode": done.returncode}
-    if done.returncode != 0 or "records" not in done.result:
+    if failed(done):
         point["error"] = done.stderr_tail[-1500:]
         return point
     point["loaded"] = done.result["records"]

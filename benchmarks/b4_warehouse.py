@@ -13,7 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks.sqlfile import bind
+from benchmarks.harness import ROOT, profile_path
+from benchmarks.sqlfile import bind, sql
 from warehouse.connection import writer
 
 GENERATORS = (
@@ -28,6 +29,7 @@ GENERATORS = (
 )
 CYCLE = "2026-10"
 TARGET_SECONDS = 10.0
+PRICE_BOOK = ROOT / "config" / "price_book.example.toml"
 
 
 def generate(path: Path, rows: int, customers: int) -> float:
@@ -41,11 +43,24 @@ def generate(path: Path, rows: int, customers: int) -> float:
     return time.perf_counter() - started
 
 
-def _timed(path: Path, step: Callable[[Any], Any]) -> tuple[float, Any]:
+def _timed(path: Path, step: Callable[[Any], Any], name: str) -> tuple[float, Any]:
+    """Time one step on a fresh connection; with PBW_BENCH_PROFILE=1 under pyinstrument (5 ms samples)."""
+    target = profile_path(name)
+    profiler = None
+    if target is not None:
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.005)
+        profiler.start()
     started = time.perf_counter()
     with writer(path) as con:
+        con.execute(sql("set_quiet_session"))
         out = step(con)
-    return time.perf_counter() - started, out
+    seconds = time.perf_counter() - started
+    if profiler is not None and target is not None:
+        profiler.stop()
+        target.write_text(profiler.output_text(unicode=False, color=False), encoding="utf-8")
+    return seconds, out
 
 
 def reconcile(con: Any) -> dict[str, int]:
@@ -56,11 +71,12 @@ def reconcile(con: Any) -> dict[str, int]:
 
 
 def invoice(con: Any) -> dict[str, int]:
-    """Draft every customer's invoice for the month (no files rendered: B4 measures the warehouse)."""
-    from warehouse.invoicing import draft_invoices
+    """Generate and issue every resale customer's invoice (no files rendered: B4 measures the warehouse)."""
+    from warehouse.invoicing import generate_invoices
+    from warehouse.price_book import load_price_book
 
-    result = draft_invoices(con, CYCLE)
-    return {"invoices": len(result)} if hasattr(result, "__len__") else {"invoices": -1}
+    result = generate_invoices(con, CYCLE, load_price_book(PRICE_BOOK), issue=True)
+    return {"created": len(result.created), "issued": len(result.issued)}
 
 
 def run(out_dir: Path, rows: int, customers: int) -> dict[str, Any]:
@@ -70,11 +86,11 @@ def run(out_dir: Path, rows: int, customers: int) -> dict[str, Any]:
     report: dict[str, Any] = {"rows": rows, "customers": customers, "cycle": CYCLE,
                               "target_s": TARGET_SECONDS}
     report["generate_s"] = generate(path, rows, customers)
-    report["reconcile_s"], report["reconcile_statuses"] = _timed(path, reconcile)
-    try:
-        report["invoice_s"], report["invoice_counts"] = _timed(path, invoice)
-    except ImportError as exc:
-        report["invoice_s"], report["invoice_error"] = None, f"not available: {exc}"
+    report["reconcile_s"], report["reconcile_statuses"] = _timed(path, reconcile, "b4_reconcile")
+    report["invoice_s"], report["invoice_counts"] = _timed(path, invoice, "b4_invoice")
+    report["total_s"] = report["reconcile_s"] + report["invoice_s"]
+    statuses = report["reconcile_statuses"]
+    report["all_matched"] = statuses["matched"] > 0 and sum(statuses.values()) == statuses["matched"]
     report["size_mb"] = path.stat().st_size / 2**20
     path.unlink(missing_ok=True)
     return report

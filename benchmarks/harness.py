@@ -169,13 +169,15 @@ class ChildRun:
 
 
 def run_child(module: str, args: Sequence[str], env: Mapping[str, str], cwd: Path = ROOT,
-              timeout: float = 3600.0) -> ChildRun:
+              timeout: float = 3600.0, profile: Path | None = None) -> ChildRun:
     """Run `python -m module args` and sample its RSS (with its children) until it exits.
 
     The child prints one `BENCH_RESULT {json}` line; its own timer excludes interpreter start-up and
-    imports, which the parent's wall time includes.
+    imports, which the parent's wall time includes. With `profile`, the child runs under pyinstrument
+    and its text profile is written there (slower: use it to explain a figure, not to report one).
     """
-    argv = [sys.executable, "-m", module, *args]
+    prefix = ["-m", "pyinstrument", "--renderer", "text", "--outfile", str(profile)] if profile else []
+    argv = [sys.executable, *prefix, "-m", module, *args]
     started = time.perf_counter()
     process = subprocess.Popen(argv, cwd=cwd, env=dict(env), stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
@@ -225,6 +227,15 @@ def _sample_peak_rss(process: subprocess.Popen[str], timeout: float) -> tuple[in
     for thread in threads:
         thread.join()
     return peak, "".join(out), "".join(err)
+
+
+def profile_path(name: str) -> Path | None:
+    """Where a child's profile goes when PBW_BENCH_PROFILE=1, else None (no profiling)."""
+    if os.environ.get("PBW_BENCH_PROFILE") != "1":
+        return None
+    folder = ROOT / "bench-results" / "profiles"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{name}.txt"
 
 
 def emit(result: Mapping[str, Any]) -> None:

@@ -31,7 +31,7 @@ def main(work_file: str, out_dir: str) -> None:
     work = orjson.loads(Path(work_file).read_bytes())
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("DAGSTER_HOME", str(out / "dagster-home"))
+    os.environ.setdefault("DAGSTER_HOME", str(out / "dagster"))
     Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
     instance = get_instance()
     runs = plan_backfill(date.fromisoformat(work["begin"]), date.fromisoformat(work["end"]), [DATASET])

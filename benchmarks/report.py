@@ -38,9 +38,11 @@ def _b2(res: dict[str, Any]) -> list[Row]:
     return [
         ("B2", "calls / minimum", f"{res.get('calls')} / {res.get('minimum_calls')} = "
          f"{_fmt(res.get('calls_ratio'), 'x', 3)}", "<= 1.05x", _verdict(t.get("calls"))),
-        ("B2", "wall / (calls / limit)", f"{_fmt(res.get('wall_s'), ' s', 1)} / "
-         f"{_fmt(res.get('ideal_s'), ' s', 1)} = {_fmt(res.get('wall_ratio'), 'x', 3)}", "<= 1.1x",
+        ("B2", "API window / (calls / limit)", f"{_fmt(res.get('api_window_s'), ' s', 1)} / "
+         f"{_fmt(res.get('ideal_s'), ' s', 1)} = {_fmt(res.get('window_ratio'), 'x', 3)}", "<= 1.1x",
          _verdict(t.get("wall"))),
+        ("B2", "whole run wall (start-up, Dagster, loads)", f"{_fmt(res.get('wall_s'), ' s', 1)} = "
+         f"{_fmt(res.get('wall_ratio'), 'x', 3)} of calls/limit", "", ""),
         ("B2", "throttled share", f"{res.get('throttled')} = {_fmt(res.get('throttled_share_pct'), '%', 2)}",
          "<= 1%", _verdict(t.get("throttled"))),
     ]
@@ -61,14 +63,20 @@ def _b3(res: dict[str, Any]) -> list[Row]:
 
 def _b4(res: dict[str, Any]) -> list[Row]:
     target = res.get("target_s", 10.0)
-    rows: list[Row] = [("B4", f"generate {res.get('rows', 0):,} rows (untimed)",
-                        _fmt(res.get("generate_s"), " s", 1), "", "")]
-    for step in ("reconcile", "invoice"):
-        seconds = res.get(f"{step}_s")
-        note = res.get(f"{step}_error", "")
-        rows.append(("B4", step, note or _fmt(seconds, " s", 2), f"<= {target:g} s",
-                     _verdict(None if seconds is None else seconds <= target)))
-    return rows
+    statuses = res.get("reconcile_statuses", {})
+    counts = res.get("invoice_counts", {})
+    total = res.get("total_s")
+    return [
+        ("B4", f"generate {res.get('rows', 0):,} rows, {res.get('customers', 0):,} customers (untimed)",
+         _fmt(res.get("generate_s"), " s", 1), "", ""),
+        ("B4", "reconcile R1-R5", f"{_fmt(res.get('reconcile_s'), ' s', 2)}, "
+         f"{statuses.get('matched', 0):,} matched / {sum(statuses.values()):,} findings", "all matched",
+         _verdict(res.get("all_matched"))),
+        ("B4", "invoices (generate + issue)", f"{_fmt(res.get('invoice_s'), ' s', 2)}, "
+         f"{counts.get('issued', 0):,} issued", "", ""),
+        ("B4", "reconcile + invoices", _fmt(total, " s", 2), f"<= {target:g} s",
+         _verdict(None if total is None else total <= target)),
+    ]
 
 
 _RENDERERS: dict[str, Callable[[dict[str, Any]], list[Row]]] = {"b1": _b1, "b2": _b2, "b3": _b3, "b4": _b4}
@@ -91,9 +99,11 @@ def render_table(results: dict[str, Any]) -> str:
     rows = [header, *[tuple(r) for r in results.get("table", [])]]
     widths = [max(len(str(r[i])) for r in rows) for i in range(5)]
     line = "+".join("-" * (w + 2) for w in widths)
+    machine = results["machine"]
+    load = machine.get("load_avg_at_start")
     out = [f"Partner Billing Warehouse benchmarks · scale {results.get('scale')} · "
-           f"{results.get('started_at_utc')} · {results['machine']['cores']} cores, "
-           f"{results['machine']['memory_gb']} GB, Python {results['machine']['python']}", line]
+           f"{results.get('started_at_utc')} · {machine['cores']} cores, {machine['memory_gb']} GB, "
+           f"Python {machine['python']}" + (f" · load avg at start {load[0]:.1f}" if load else ""), line]
     for i, row in enumerate(rows):
         out.append(" | ".join(str(cell).ljust(widths[j]) for j, cell in enumerate(row)))
         if i == 0:

@@ -53,6 +53,16 @@ def machine() -> dict[str, Any]:
     }
 
 
+def write(results: dict[str, Any], path: Path) -> dict[str, Any]:
+    """Refresh the table and write the JSON; called after every benchmark so a long run leaves partials."""
+    results["finished_at_utc"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    results["load_avg_at_finish"] = os.getloadavg()
+    results["table"] = rows_for(results["benchmarks"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2, default=str))
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the chosen benchmarks in order; one failing benchmark is reported and does not stop the rest."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
@@ -79,11 +89,8 @@ def main(argv: list[str] | None = None) -> int:
                 failed = True
                 results["benchmarks"][name] = {"error": f"{type(exc).__name__}: {exc}",
                                                "traceback": traceback.format_exc()[-4000:]}
-    results["finished_at_utc"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    results["table"] = rows_for(results["benchmarks"])
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2, default=str))
-    print(render_table(results))
+            write(results, args.out)
+    print(render_table(write(results, args.out)))
     print(f"\nwritten: {args.out}")
     return 1 if failed else 0
 

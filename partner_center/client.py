@@ -31,7 +31,7 @@ from partner_center.errors import (
     RetriesExhaustedError,
     api_error,
 )
-from partner_center.paging import Counters, Page, PageScanner, Paginator, Sweep
+from partner_center.paging import Counters, Page, PageScanner, Paginator, Sweep, first_error
 from partner_center.ratelimit import TokenBucket, bucket_for
 from partner_center.redact import install_log_filter, register_secret, safe_params
 from partner_center.retry import (
@@ -96,7 +96,8 @@ class PartnerCenterClient:
     def page_limit(self, endpoint: str | Endpoint) -> int | None:
         """The page size this client uses for an endpoint (after any probe)."""
         ep = get_endpoint(endpoint)
-        return self._limits.get(ep.name, ep.probe_limit or ep.max_limit)
+        configured = dict(self.settings.page_limits).get(ep.name)
+        return configured or self._limits.get(ep.name, ep.probe_limit or ep.max_limit)
 
     def bucket(self, endpoint: Endpoint) -> TokenBucket:
         return bucket_for(self._host + endpoint.path, self.settings.rate_limit, self.settings.rate_burst)
@@ -278,9 +279,11 @@ async def sweep_all(settings: Settings, requests: Sequence[SweepRequest], spool_
         try:
             async with asyncio.TaskGroup() as group:
                 tasks = [group.create_task(one(pc, ep, params)) for ep, params in requests]
-        except BaseException:
+        except BaseException as exc:
             for sweep in done:
                 sweep.cleanup()
+            if isinstance(exc, BaseExceptionGroup):
+                raise first_error(exc) from None
             raise
         return [task.result() for task in tasks]
 

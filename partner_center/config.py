@@ -47,6 +47,7 @@ class Settings:
     backoff_cap: float = 30.0
     throttle_backoff: tuple[float, float] = (2.0, 5.0)
     max_resweeps: int = 3
+    page_limits: tuple[tuple[str, int], ...] = ()  # (endpoint, limit) to page smaller than the maximum
     token_refresh_margin: float = 3600.0
     language: str | None = None
 
@@ -110,6 +111,8 @@ class Settings:
         """Fail early on settings the client cannot work with."""
         if not self.token_mode and not (self.ak and self.sk):
             raise ConfigurationError("no credentials: set HUAWEICLOUD_SDK_AK/SK or PBW_IAM_USER/PASSWORD")
+        if self.token_mode and not (self.iam_domain or self.domain_id):
+            raise ConfigurationError("token mode needs PBW_IAM_DOMAIN (account name) or the domain id")
         if self.rate_limit <= 0 or self.rate_burst < 1 or self.rate_burst > max(1, self.rate_limit):
             raise ConfigurationError("rate_limit must be > 0 and 1 <= rate_burst <= rate_limit")
         if self.concurrency < 1 or self.page_concurrency < 1:

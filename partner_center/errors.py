@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from partner_center.redact import safe_params
+from partner_center.redact import safe_params, scrub
 
 
 class PartnerCenterError(Exception):
@@ -37,7 +37,7 @@ class ApiError(PartnerCenterError):
         self.params = safe_params(params)
         self.status = status
         self.error_code = error_code
-        self.error_msg = error_msg[:500]
+        self.error_msg = scrub(error_msg[:500])
         self.request_id = request_id
         request = f", request id {request_id}" if request_id else ""
         super().__init__(

@@ -112,7 +112,10 @@ class PageScanner:
         key = endpoint.key[0].encode() if endpoint.key else b"id"
         # An unescaped `"key"` followed by `:` can only be that key (quotes inside strings are escaped),
         # and the literal prefix keeps the scan at ~1.5 ms per 1 MB page.
-        self._id = re.compile(rb'"' + re.escape(key) + rb'"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+)')
+        # First alternative: plain string ids (the common case, fast); second: escaped or numeric ids.
+        self._id = re.compile(
+            rb'"' + re.escape(key) + rb'"\s*:\s*(?:"([^"\\]*)"|("(?:[^"\\]|\\.)*"|-?\d+))'
+        )
 
     def scan(self, raw: bytes) -> Page:
         if self.endpoint.scan == "regex" and len(self.endpoint.key) == 1:
@@ -126,7 +129,7 @@ class PageScanner:
         if self.endpoint.count_key and count_match is None:
             raise TransientError(f"page without {self.endpoint.count_key}")
         count = int(count_match.group(1)) if count_match else None
-        ids = [_id_text(m) for m in self._id.findall(raw)]
+        ids = [_id_text(other) if other else plain.decode() for plain, other in self._id.findall(raw)]
         if not ids and count and not self._list.search(raw):
             raise TransientError(f"page without {self.endpoint.list_key}")
         return Page(count, len(ids), ids)
@@ -299,9 +302,12 @@ class Paginator:
             async with gate:
                 await get(offset, limit)
 
-        async with asyncio.TaskGroup() as group:
-            for offset in offsets:
-                group.create_task(one(offset))
+        try:
+            async with asyncio.TaskGroup() as group:
+                for offset in offsets:
+                    group.create_task(one(offset))
+        except BaseExceptionGroup as failed:
+            raise first_error(failed) from None
 
     async def _repair(self, get: Callable[[int, int], Awaitable[Page]], pages: dict[int, Page], count: int,
                       limit: int, counters: Counters) -> None:
@@ -342,6 +348,16 @@ def _suspect_pages(pages: Mapping[int, Page], count: int, limit: int) -> list[in
             if other != offset:
                 suspects.update((other, offset))
     return sorted(suspects)
+
+
+def first_error(group: BaseExceptionGroup) -> BaseException:
+    """The first real failure inside a task group's exception group, so callers see typed errors."""
+    for exc in group.exceptions:
+        if isinstance(exc, BaseExceptionGroup):
+            return first_error(exc)
+        if not isinstance(exc, asyncio.CancelledError):
+            return exc
+    return group.exceptions[0]
 
 
 def _duplicates(ids: list[str]) -> dict[str, tuple[int, ...]]:

@@ -2,30 +2,31 @@
 
 Partitions: daily (Asia/Shanghai) from PBW_START_DATE. Backfill policy: single run. Schedule:
 `daily_schedule`, 06:00 Beijing over D-k..D (transactions are complete up to 24:00 the day before).
-Retry policy: fetch `API_RETRY`, load `LOAD_RETRY`.
+Retry policy: fetch retried 3x on an API outage (`retry_on_outage`),
+load 2x on a lock timeout (`retry_on_lock`).
 """
 
 from typing import Any
 
 from dagster import BackfillPolicy, Nothing, OpExecutionContext, Out, Output, graph_asset, op
-from warehouse.load import load_account_transactions
 
 from pipelines.fetching import (
-    API_RETRY,
-    LOAD_RETRY,
     Fetched,
     day_keys,
     day_window,
     materialization_metadata,
+    partner_domain_id,
+    retry_on_lock,
     sweep,
 )
 from pipelines.partitions import daily_partitions
 from pipelines.resources import PartnerCenterResource, WarehouseResource
+from warehouse.load import load_account_transactions
 
 BALANCE_TYPES = ("BALANCE_TYPE_DEBIT", "BALANCE_TYPE_CREDIT")
 
 
-@op(pool="api_account_change_records", retry_policy=API_RETRY)
+@op(pool="api_account_change_records")
 def fetch_account_transactions(
     context: OpExecutionContext, partner_center: PartnerCenterResource, warehouse: WarehouseResource
 ) -> Fetched:
@@ -38,16 +39,18 @@ def fetch_account_transactions(
         for b in BALANCE_TYPES
     ]
     sweeps = sweep(partner_center, requests, spool)
-    return Fetched("account_transactions", day_keys(begin, end), sweeps, spool)
+    return Fetched("account_transactions", day_keys(begin, end), sweeps, spool,
+                   partner_domain_id=partner_domain_id(partner_center))
 
 
-@op(pool="duckdb_writer", retry_policy=LOAD_RETRY, out=Out(Nothing))
+@op(pool="duckdb_writer", out=Out(Nothing))
 def load_account_transactions_op(
     context: OpExecutionContext, fetched: Fetched, warehouse: WarehouseResource
 ) -> Any:
     """Replace the trade-date partitions in one transaction."""
-    with warehouse.writer() as con:
-        report = load_account_transactions(con, fetched.sweeps, fetched.partitions, run_id=context.run.run_id)
+    with retry_on_lock(), warehouse.writer() as con:
+        report = load_account_transactions(con, fetched.sweeps, fetched.partitions, run_id=context.run.run_id,
+                                           partner_domain_id=fetched.partner_domain_id)
     fetched.cleanup()
     yield Output(None, metadata=materialization_metadata(fetched, report))
 

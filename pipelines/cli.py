@@ -13,6 +13,7 @@ REGISTRARS: tuple[str, ...] = (
     "partner_center.cli",
     "warehouse.cli",
     "pipelines.commands",
+    "pipelines.reporting_commands",
 )
 
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import TextIO
 
-from dagster import AssetKey, DagsterInstance, Definitions
+from dagster import AssetKey, BetaWarning, DagsterInstance, Definitions, RunRequest
 
 from pipelines.jobs import DAILY_ASSETS
 from pipelines.partitions import (
@@ -26,6 +28,7 @@ from pipelines.partitions import (
     range_tags,
 )
 from pipelines.resources import PipelineSettings
+from pipelines.sensors import inbox_requests
 
 DATASETS = (*DAILY_ASSETS, "monthly_bills")
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -68,10 +71,10 @@ def plan_backfill(begin: date, end: date, datasets: Sequence[str]) -> list[Plann
     return runs
 
 
-def plan_daily(day: date, lookback_days: int, final_day: int) -> list[PlannedRun]:
-    """What the 06:00 schedules launch for D = `day`: facts over D-k..D and the bills to refresh."""
+def plan_daily(day: date, lookback_days: int) -> list[PlannedRun]:
+    """What the 06:00 schedules launch for D = `day`: facts over D-k..D and the bills to pull."""
     begin, end = lookback_window(day, lookback_days)
-    cycles = cycles_to_refresh(day + timedelta(days=1), final_day)
+    cycles = cycles_to_refresh(day + timedelta(days=1))
     return [
         PlannedRun("daily_job", DAILY_ASSETS, begin.isoformat(), end.isoformat()),
         PlannedRun("bills_job", ("monthly_bills",), cycles[0], cycles[-1]),
@@ -110,11 +113,19 @@ def progress(done: int, total: int, label: str, out: TextIO) -> None:
     out.flush()
 
 
+def code_location() -> Definitions:
+    """The Definitions, without Dagster's beta notices (they speak to developers, not operators)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BetaWarning)
+        from pipelines.definitions import defs
+    return defs
+
+
 def launch(runs: list[PlannedRun], kind: str, out: TextIO = sys.stdout) -> int:
     """Execute the runs in order with a progress bar, then print a summary; exit code 1 on failure."""
-    from pipelines.definitions import defs
     from pipelines.instance import get_instance
 
+    defs = code_location()
     instance = get_instance()
     outcomes: list[RunOutcome] = []
     progress(0, len(runs), "starting", out)
@@ -144,6 +155,23 @@ def print_summary(outcomes: list[RunOutcome], out: TextIO) -> None:
         out.write(f"run {o.run_id} {o.run.job} {o.run.first}..{o.run.last}: {state} in {o.seconds:.1f}s\n")
 
 
+def load_inbox(defs: Definitions, instance: DagsterInstance, folder: Path, out: TextIO) -> int:
+    """Run the inbox sensor's requests now, each as an `incentives_job` run; exit 1 if a file was rejected."""
+    job = defs.resolve_job_def("incentives_job")
+    requests = [r for r in inbox_requests(folder) if isinstance(r, RunRequest)]
+    failed = 0
+    for i, request in enumerate(requests, start=1):
+        result = job.execute_in_process(
+            run_config={**request.run_config, **QUIET}, instance=instance, tags=request.tags,
+            raise_on_error=False,
+        )
+        failed += not result.success
+        name = request.tags.get("pbw/file", "?")
+        progress(i, len(requests), f"{name} {'loaded' if result.success else 'REJECTED'}", out)
+    out.write(f"{len(requests) - failed} file(s) loaded, {failed} rejected (see {folder / 'rejected'})\n")
+    return 1 if failed else 0
+
+
 def yesterday_beijing() -> date:
     """D of a run started now: yesterday in Beijing."""
     return beijing_date(datetime.now(tz=UTC)) - timedelta(days=1)
@@ -154,7 +182,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = PipelineSettings.from_env()
     day = date.fromisoformat(args.date) if args.date else yesterday_beijing()
     lookback = settings.lookback_days if args.lookback is None else args.lookback
-    return launch(plan_daily(day, lookback, settings.bill_final_day), "run")
+    return launch(plan_daily(day, lookback), "run")
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
@@ -164,6 +192,13 @@ def cmd_backfill(args: argparse.Namespace) -> int:
         print("pbw backfill: --to is before --from", file=sys.stderr)
         return 2
     return launch(plan_backfill(begin, end, args.datasets), "backfill")
+
+
+def cmd_load_inbox(args: argparse.Namespace) -> int:
+    """`pbw load inbox`: load the console exports waiting in `PBW_INBOX` now, through Dagster."""
+    from pipelines.instance import get_instance
+
+    return load_inbox(code_location(), get_instance(), PipelineSettings.from_env().inbox_path, sys.stdout)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -177,3 +212,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     backfill.add_argument("--to", dest="to_date", required=True, help="last day, YYYY-MM-DD")
     backfill.add_argument("--datasets", nargs="+", choices=DATASETS, default=list(DATASETS))
     backfill.set_defaults(func=cmd_backfill)
+    load = subparsers.add_parser("load", help="load files through Dagster")
+    load_sub = load.add_subparsers(dest="load_command", required=True)
+    load_sub.add_parser("inbox", help="the incentive exports waiting in PBW_INBOX").set_defaults(
+        func=cmd_load_inbox
+    )

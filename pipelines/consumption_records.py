@@ -3,29 +3,29 @@
 Partitions: daily (Asia/Shanghai) from PBW_START_DATE. Backfill policy: single run, so D-k..D is one
 sweep per customer and one transaction. Schedule: `daily_schedule`, 06:00 Beijing over D-k..D
 (k = PBW_LOOKBACK_DAYS, default 3) so records published late land in their own day. Retry policy:
-fetch `API_RETRY` (3x, exponential), load `LOAD_RETRY` (2x).
+fetch retried 3x on an API outage (`retry_on_outage`), load 2x on a lock timeout (`retry_on_lock`).
 """
 
 from typing import Any
 
 from dagster import BackfillPolicy, Nothing, OpExecutionContext, Out, Output, graph_asset, op
-from warehouse.load import load_consumption
 
 from partner_center.client import SweepRequest
 from pipelines.fetching import (
-    API_RETRY,
-    LOAD_RETRY,
     Fetched,
     day_keys,
     day_window,
     materialization_metadata,
+    partner_domain_id,
+    retry_on_lock,
     sweep,
 )
 from pipelines.partitions import cycle_ranges, daily_partitions
 from pipelines.resources import PartnerCenterResource, WarehouseResource
+from warehouse.load import load_consumption
 
 
-@op(pool="api_res_fee_records", retry_policy=API_RETRY)
+@op(pool="api_res_fee_records")
 def fetch_consumption_records(
     context: OpExecutionContext, partner_center: PartnerCenterResource, warehouse: WarehouseResource
 ) -> Fetched:
@@ -42,18 +42,20 @@ def fetch_consumption_records(
     ]
     fees = sweep(partner_center, requests, spool)
     consuming = {c: list(s.ids or []) for (c, _, _), s in zip(ranges, who, strict=True)}
-    return Fetched("consumption_records", day_keys(begin, end), [*who, *fees], spool,
-                   facts={"consuming_customers": consuming, "fee_sweeps": len(fees)})
+    return Fetched("consumption_records", day_keys(begin, end), fees, spool, lookups=who,
+                   partner_domain_id=partner_domain_id(partner_center),
+                   facts={"consuming_customers": consuming})
 
 
-@op(pool="duckdb_writer", retry_policy=LOAD_RETRY, out=Out(Nothing))
+@op(pool="duckdb_writer", out=Out(Nothing))
 def load_consumption_records(
     context: OpExecutionContext, fetched: Fetched, warehouse: WarehouseResource
 ) -> Any:
     """Parse, validate and replace the partitions in one transaction (bad rows to quarantine)."""
-    with warehouse.writer() as con:
+    with retry_on_lock(), warehouse.writer() as con:
         report = load_consumption(con, fetched.sweeps, fetched.partitions, run_id=context.run.run_id,
-                                  consuming_customers=fetched.facts["consuming_customers"])
+                                  consuming_customers=fetched.facts["consuming_customers"],
+                                  partner_domain_id=fetched.partner_domain_id)
     fetched.cleanup()
     yield Output(None, metadata=materialization_metadata(fetched, report))
 

@@ -1,32 +1,41 @@
 """`billing.customers` (current) and `billing.customers_history` (every change).
 
 Not partitioned: the list is small and always pulled whole. Runs first in `daily_job`.
-Retry policy: fetch `API_RETRY`, load `LOAD_RETRY`.
+Retry policy: fetch retried 3x on an API outage (`retry_on_outage`),
+load 2x on a lock timeout (`retry_on_lock`).
 """
 
 from typing import Any
 
 from dagster import Nothing, OpExecutionContext, Out, Output, graph_asset, op
+
+from pipelines.fetching import (
+    Fetched,
+    materialization_metadata,
+    partner_domain_id,
+    retry_on_lock,
+    sweep,
+)
+from pipelines.resources import PartnerCenterResource, WarehouseResource
 from warehouse.load import load_customers
 
-from pipelines.fetching import API_RETRY, LOAD_RETRY, Fetched, materialization_metadata, sweep
-from pipelines.resources import PartnerCenterResource, WarehouseResource
 
-
-@op(pool="api_sub_customers", retry_policy=API_RETRY)
+@op(pool="api_sub_customers")
 def fetch_customers(
     context: OpExecutionContext, partner_center: PartnerCenterResource, warehouse: WarehouseResource
 ) -> Fetched:
     """One sweep of the sub-customer list (100 per page)."""
     spool = warehouse.spool_dir(context.run.run_id, "customers")
-    return Fetched("customers", (), sweep(partner_center, [("sub_customers", {})], spool), spool)
+    sweeps = sweep(partner_center, [("sub_customers", {})], spool)
+    return Fetched("customers", (), sweeps, spool, partner_domain_id=partner_domain_id(partner_center))
 
 
-@op(pool="duckdb_writer", retry_policy=LOAD_RETRY, out=Out(Nothing))
+@op(pool="duckdb_writer", out=Out(Nothing))
 def load_customers_op(context: OpExecutionContext, fetched: Fetched, warehouse: WarehouseResource) -> Any:
     """Upsert the current customers; changed attributes close the old history row."""
-    with warehouse.writer() as con:
-        report = load_customers(con, fetched.sweeps, run_id=context.run.run_id)
+    with retry_on_lock(), warehouse.writer() as con:
+        report = load_customers(con, fetched.sweeps, run_id=context.run.run_id,
+                                partner_domain_id=fetched.partner_domain_id)
     fetched.cleanup()
     yield Output(None, metadata=materialization_metadata(fetched, report))
 

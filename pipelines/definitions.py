@@ -5,23 +5,28 @@ from __future__ import annotations
 from dagster import Definitions
 
 from pipelines.account_transactions import account_transactions
-from pipelines.checks import dataset_checks, freshness_checks, freshness_sensor
+from pipelines.checks import dataset_checks, freshness_checks
 from pipelines.consumption_records import consumption_records
 from pipelines.customers import customers
 from pipelines.incentive_records import incentive_records
-from pipelines.jobs import bills_job, daily_job, incentives_job, monthly_close_job
+from pipelines.jobs import bills_job, daily_job, freshness_job, incentives_job, monthly_close_job
 from pipelines.monthly_bills import monthly_bills
 from pipelines.monthly_close import invoices, invoices_issued, reconciliation, reconciliation_explained
 from pipelines.resources import resources_from_env
-from pipelines.schedules import bills_refresh_schedule, daily_schedule, monthly_close_schedule
+from pipelines.schedules import (
+    bills_refresh_schedule,
+    daily_schedule,
+    freshness_schedule,
+    monthly_close_schedule,
+)
 from pipelines.sensors import incentive_inbox_sensor, run_failure_alert
 
 defs = Definitions(
     assets=[customers, consumption_records, monthly_bills, account_transactions, incentive_records,
             reconciliation, invoices],
     asset_checks=[*dataset_checks, *freshness_checks, reconciliation_explained, invoices_issued],
-    jobs=[daily_job, bills_job, monthly_close_job, incentives_job],
-    schedules=[daily_schedule, bills_refresh_schedule, monthly_close_schedule],
-    sensors=[incentive_inbox_sensor, run_failure_alert, freshness_sensor],
+    jobs=[daily_job, bills_job, monthly_close_job, incentives_job, freshness_job],
+    schedules=[daily_schedule, bills_refresh_schedule, monthly_close_schedule, freshness_schedule],
+    sensors=[incentive_inbox_sensor, run_failure_alert],
     resources=resources_from_env(),
 )

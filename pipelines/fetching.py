@@ -10,24 +10,44 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from dagster import Backoff, Jitter, OpExecutionContext, RetryPolicy
+from dagster import OpExecutionContext, RetryRequested
 
 from partner_center.client import SweepRequest, sweep_many, sweep_stats
 from partner_center.config import Settings
+from partner_center.errors import RetriesExhaustedError
 from partner_center.paging import Sweep
 from pipelines.resources import PartnerCenterResource
+from warehouse.connection import WarehouseLockedError
 
-API_RETRY = RetryPolicy(max_retries=3, delay=15, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS)
-"""Fetch steps: the client already retries calls; this covers an outage longer than its deadline."""
+API_RETRIES, API_RETRY_WAIT_S = 3, 60
+LOCK_RETRIES, LOCK_RETRY_WAIT_S = 2, 10
 
-LOAD_RETRY = RetryPolicy(max_retries=2, delay=5, backoff=Backoff.LINEAR)
-"""Load steps: a lock wait past the deadline; loads replace partitions, so a retry is idempotent."""
+
+@contextmanager
+def retry_on_outage() -> Iterator[None]:
+    """Fetch steps retry (3x, 60 s apart) only when the client gave up on an outage; its own per-call
+    retries already cover throttling and blips, and a permanent error (bad parameter, auth) must not loop."""
+    try:
+        yield
+    except RetriesExhaustedError as exc:
+        raise RetryRequested(max_retries=API_RETRIES, seconds_to_wait=API_RETRY_WAIT_S) from exc
+
+
+@contextmanager
+def retry_on_lock() -> Iterator[None]:
+    """Load steps retry (2x, 10 s apart) only when the warehouse stayed locked past the writer's deadline;
+    loads replace partitions, so a retry is idempotent. Contract errors fail at once."""
+    try:
+        yield
+    except WarehouseLockedError as exc:
+        raise RetryRequested(max_retries=LOCK_RETRIES, seconds_to_wait=LOCK_RETRY_WAIT_S) from exc
 
 
 @dataclass
@@ -38,12 +58,17 @@ class Fetched:
     partitions: tuple[str, ...]
     sweeps: list[Sweep]
     spool_dir: Path
+    partner_domain_id: str | None = None
+    lookups: list[Sweep] = field(default_factory=list)
     started: float = field(default_factory=time.time)
     facts: dict[str, Any] = field(default_factory=dict)
 
     def stats(self) -> dict[str, int]:
-        """API calls, throttled answers, retries, re-sweeps, rows fetched and the API's counts."""
-        return sweep_stats(self.sweeps)
+        """Rows fetched and the API's counts of the data sweeps; calls and throttling of every sweep
+        (lookups such as "who consumed in this cycle" cost calls but are not rows of the dataset)."""
+        data, everything = sweep_stats(self.sweeps), sweep_stats([*self.sweeps, *self.lookups])
+        keep = ("rows_fetched", "api_count")
+        return {k: (data[k] if k in keep else everything[k]) for k in everything}
 
     def cleanup(self) -> None:
         """Drop the spooled pages once they are loaded."""
@@ -59,7 +84,13 @@ def sweep(resource: PartnerCenterResource, requests: Sequence[SweepRequest], spo
     """Run sweeps with the process-wide token buckets (`PBW_RATE_LIMIT` per API)."""
     if not requests:
         return []
-    return sweep_many(client_settings(resource), requests, spool_dir)
+    with retry_on_outage():
+        return sweep_many(client_settings(resource), requests, spool_dir)
+
+
+def partner_domain_id(resource: PartnerCenterResource) -> str | None:
+    """The partner account the data is pulled with; every loaded row carries it."""
+    return client_settings(resource).domain_id
 
 
 def day_window(context: OpExecutionContext) -> tuple[date, date]:
@@ -84,7 +115,7 @@ def materialization_metadata(fetched: Fetched | None, load: Mapping[str, Any]) -
     `load` is what the warehouse reported for the load (rows in/loaded/quarantined, amount totals).
     """
     stats = fetched.stats() if fetched is not None else {}
-    totals = {f"total_{k}": str(v) for k, v in dict(load.get("amount_totals") or {}).items()}
+    totals = {f"total_{k}": f"{v:f}" for k, v in dict(load.get("amount_totals") or {}).items()}
     started = fetched.started if fetched is not None else time.time()
     return {
         "rows": int(load.get("rows_loaded", 0)),

@@ -12,6 +12,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from dagster import Config
+
 EXPORT_SUFFIXES = (".xlsx", ".csv")
 
 
@@ -20,6 +22,13 @@ class InboxFile:
     """One export file waiting in the inbox."""
 
     path: Path
+    sha256: str
+
+
+class IncentiveFile(Config):
+    """Run config of one inbox load: the file and its content hash (the sensor's run key)."""
+
+    path: str
     sha256: str
 
 

@@ -7,24 +7,17 @@ Retry policy: none; a file that cannot be loaded is moved to `rejected/` with th
 
 from pathlib import Path
 
-from dagster import AssetExecutionContext, Config, Failure, MaterializeResult, asset
-from warehouse.load import load_incentives
+from dagster import AssetExecutionContext, Failure, MaterializeResult, asset
 
 from pipelines import inbox
 from pipelines.fetching import materialization_metadata
 from pipelines.resources import PipelineSettings, WarehouseResource
-
-
-class IncentiveFile(Config):
-    """The inbox file a run loads and its content hash (the sensor's run key)."""
-
-    path: str
-    sha256: str
+from warehouse.load import load_incentives
 
 
 @asset(pool="duckdb_writer", group_name="billing", kinds={"duckdb"}, description=__doc__)
 def incentive_records(
-    context: AssetExecutionContext, config: IncentiveFile, warehouse: WarehouseResource,
+    context: AssetExecutionContext, config: inbox.IncentiveFile, warehouse: WarehouseResource,
     settings: PipelineSettings,
 ) -> MaterializeResult:
     """Parse, validate and load one export, then archive it; a broken file goes to `rejected/`."""

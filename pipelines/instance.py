@@ -5,27 +5,42 @@ Runs launched by `pbw` land in the same instance `make dev` shows, so they appea
 
 from __future__ import annotations
 
+import fcntl
 import os
-import shutil
 from pathlib import Path
 
-from dagster import DagsterInstance
+from dagster import AssetKey, DagsterInstance
 
 PROJECT_CONFIG = Path(__file__).resolve().parents[1] / "dagster.yaml"
 DEFAULT_HOME = ".dagster-home"
 
 
 def dagster_home() -> Path:
-    """The instance folder, created with the project's dagster.yaml when it has none."""
+    """The instance folder; one without a dagster.yaml gets a link to the project's, so edits apply."""
     home = Path(os.environ.get("DAGSTER_HOME") or DEFAULT_HOME).resolve()
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists() and PROJECT_CONFIG.exists():
-        shutil.copyfile(PROJECT_CONFIG, config)
+        config.symlink_to(PROJECT_CONFIG)
     return home
 
 
 def get_instance() -> DagsterInstance:
-    """The persistent instance at `dagster_home()` (pools, run storage and retries per dagster.yaml)."""
-    os.environ["DAGSTER_HOME"] = str(dagster_home())
-    return DagsterInstance.get()
+    """The persistent instance at `dagster_home()` (pools, run storage and retries per dagster.yaml).
+
+    Two `pbw` processes opening a new home at once would both create its SQLite tables and one would
+    fail ("table ... already exists"), so the first touch of each storage happens under a file lock.
+    """
+    home = dagster_home()
+    os.environ["DAGSTER_HOME"] = str(home)
+    with (home / ".pbw-init.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            instance = DagsterInstance.get()
+            instance.get_runs(limit=1)
+            instance.get_latest_materialization_event(AssetKey("customers"))
+            instance.event_log_storage.get_pool_limits()
+            instance.all_instigator_state()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return instance

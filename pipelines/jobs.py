@@ -16,7 +16,7 @@ FRESHNESS_CHECKED = ("consumption_records", "account_transactions")
 
 def assets_with_load_checks(*names: str) -> AssetSelection:
     """The assets and the checks judging their load; freshness checks run from their own sensor."""
-    freshness = [AssetCheckKey(AssetKey(n), "freshness_check") for n in names if n in FRESHNESS_CHECKED]
+    freshness = [AssetCheckKey(AssetKey(n), "freshness") for n in names if n in FRESHNESS_CHECKED]
     return AssetSelection.assets(*names) - AssetSelection.checks(*freshness)
 
 
@@ -45,4 +45,10 @@ incentives_job = define_asset_job(
     "incentives_job",
     selection=assets_with_load_checks("incentive_records"),
     description="Loads one console incentive export dropped into the inbox.",
+)
+
+freshness_job = define_asset_job(
+    "freshness_job",
+    selection=AssetSelection.checks(*(AssetCheckKey(AssetKey(n), "freshness") for n in FRESHNESS_CHECKED)),
+    description="Checks that yesterday's partitions were loaded (run at 08:00 Beijing).",
 )

@@ -1,26 +1,34 @@
 """`billing.monthly_bills` (+ account details and versions): monthly-sum per cycle and charge mode.
 
 Partitions: monthly (Beijing billing cycles). Backfill policy: single run. Schedules:
-`bills_refresh_schedule` at 06:00 Beijing refreshes the open month and the previous month until it is
-final (the 5th of M+1, PBW_BILL_FINAL_DAY); `monthly_close_schedule` pulls M once more after that,
-as the frozen version. Any later change is stored as a new version and flagged as a restatement
-(asset check `restatement`). Retry policy: fetch `API_RETRY`, load `LOAD_RETRY`.
+`bills_refresh_schedule` at 06:00 Beijing pulls the open month and the previous one: the previous month
+is refreshed until it is final (the 5th of M+1, PBW_BILL_FINAL_DAY), then frozen, and the daily pull
+becomes a spot check; `monthly_close_schedule` pulls M once more for the close. A change to a final
+month is stored as a new version and flagged as a restatement (asset check `restatement`).
+Retry policy: fetch retried 3x on an API outage (`retry_on_outage`),
+load 2x on a lock timeout (`retry_on_lock`).
 """
 
 from typing import Any
 
 from dagster import BackfillPolicy, Nothing, OpExecutionContext, Out, Output, graph_asset, op
-from warehouse.load import load_monthly_bills
 
-from pipelines.fetching import API_RETRY, LOAD_RETRY, Fetched, materialization_metadata, sweep
+from pipelines.fetching import (
+    Fetched,
+    materialization_metadata,
+    partner_domain_id,
+    retry_on_lock,
+    sweep,
+)
 from pipelines.partitions import is_final, monthly_partitions
 from pipelines.resources import PartnerCenterResource, PipelineSettings, WarehouseResource
+from warehouse.load import load_monthly_bills
 
 CHARGE_MODES = ("1", "3", "11")
 """monthly-sum requires one charge mode per call (API reference §6.1)."""
 
 
-@op(pool="api_monthly_sum", retry_policy=API_RETRY)
+@op(pool="api_monthly_sum")
 def fetch_monthly_bills(
     context: OpExecutionContext,
     partner_center: PartnerCenterResource,
@@ -34,15 +42,15 @@ def fetch_monthly_bills(
     today = settings.beijing_today()
     final = {c: is_final(c, today, settings.bill_final_day) for c in cycles}
     return Fetched("monthly_bills", cycles, sweep(partner_center, requests, spool), spool,
-                   facts={"final": final})
+                   partner_domain_id=partner_domain_id(partner_center), facts={"final": final})
 
 
-@op(pool="duckdb_writer", retry_policy=LOAD_RETRY, out=Out(Nothing))
+@op(pool="duckdb_writer", out=Out(Nothing))
 def load_monthly_bills_op(context: OpExecutionContext, fetched: Fetched, warehouse: WarehouseResource) -> Any:
     """Store a new version per cycle when the content changed; a change to a final cycle is a restatement."""
-    with warehouse.writer() as con:
+    with retry_on_lock(), warehouse.writer() as con:
         report = load_monthly_bills(con, fetched.sweeps, fetched.partitions, run_id=context.run.run_id,
-                                    final=fetched.facts["final"])
+                                    final=fetched.facts["final"], partner_domain_id=fetched.partner_domain_id)
     fetched.cleanup()
     metadata = materialization_metadata(fetched, report)
     metadata["restated_cycles"] = ",".join(report.get("restated_cycles", []))

@@ -1,10 +1,11 @@
 """The monthly close of month M (once M is final): reconciliation R1-R5, then customer invoices.
 
-Partitions: monthly (Beijing billing cycles). Backfill policy: one run per month (each close is
-its own transaction and report). Schedule: `monthly_close_schedule`, 07:00 Beijing on the day after
-the bill is final (the 6th). Retry policy: none; a failed close is re-run by hand after a look.
+Partitions: monthly (Beijing billing cycles). Backfill policy: single run; each month is closed in
+its own transaction, in order. Schedule: `monthly_close_schedule`, 07:00 Beijing on the day after the
+bill is final (the 6th). Retry policy: none; a failed close is re-run by hand after a look.
 """
 
+from collections import Counter
 from decimal import Decimal
 
 from dagster import (
@@ -31,24 +32,25 @@ FACTS = ("consumption_records", "monthly_bills", "account_transactions", "incent
 
 @asset(
     partitions_def=monthly_partitions,
-    backfill_policy=BackfillPolicy.multi_run(1),
+    backfill_policy=BackfillPolicy.single_run(),
     deps=[AssetKey(d) for d in FACTS],
     pool="duckdb_writer",
     group_name="monthly_close",
     kinds={"duckdb"},
 )
 def reconciliation(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-    """Findings of R1-R5 for month M in `marts.reconciliation_findings`; earlier runs stay for audit."""
-    month = context.partition_key
+    """Findings of R1-R5 per month in `marts.reconciliation_findings`; earlier runs stay for audit."""
+    findings = unexplained = 0
+    statuses: Counter[str] = Counter()
     with warehouse.writer() as con:
-        result = reconcile_month(con, month, run_id=f"recon-{month}-{context.run.run_id[:8]}")
+        for month in context.partition_keys:
+            result = reconcile_month(con, month, run_id=f"recon-{month}-{context.run.run_id[:8]}")
+            findings += result.findings.height
+            unexplained += result.unexplained.height
+            statuses.update(result.status_counts)
     return MaterializeResult(
-        metadata={
-            "reconciliation_run_id": result.run_id,
-            "findings": result.findings.height,
-            "unexplained": result.unexplained.height,
-            **{f"status_{k}": v for k, v in result.status_counts.items()},
-        }
+        metadata={"months": ",".join(context.partition_keys), "findings": findings,
+                  "unexplained": unexplained, **{f"status_{k}": v for k, v in sorted(statuses.items())}}
     )
 
 
@@ -70,7 +72,7 @@ def reconciliation_explained(context: AssetCheckExecutionContext) -> AssetCheckR
 
 @asset(
     partitions_def=monthly_partitions,
-    backfill_policy=BackfillPolicy.multi_run(1),
+    backfill_policy=BackfillPolicy.single_run(),
     deps=[reconciliation, AssetKey("customers")],
     pool="duckdb_writer",
     group_name="monthly_close",
@@ -83,19 +85,15 @@ def invoices(
 
     Drafts are issued (numbered and frozen) only with `PBW_ISSUE_INVOICES=1` or `pbw invoice --issue`.
     """
-    month = context.partition_key
     price_book = load_price_book(settings.price_book_path)
+    counts: Counter[str] = Counter()
+    due = Decimal(0)
     with warehouse.writer() as con:
-        run = generate_invoices(con, month, price_book, issue=settings.issue_invoices)
-    documents = (*run.created, *run.unchanged)
-    return MaterializeResult(
-        metadata={
-            "created": len(run.created),
-            "issued": len(run.issued),
-            "unchanged": len(run.unchanged),
-            "total_amount_due": str(sum((d.amount_due for d in documents), start=Decimal(0))),
-        }
-    )
+        for month in context.partition_keys:
+            run = generate_invoices(con, month, price_book, issue=settings.issue_invoices)
+            counts.update(created=len(run.created), issued=len(run.issued), unchanged=len(run.unchanged))
+            due += sum((d.amount_due for d in (*run.created, *run.unchanged)), start=Decimal(0))
+    return MaterializeResult(metadata={**counts, "total_amount_due": str(due)})
 
 
 @asset_check(

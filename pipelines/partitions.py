@@ -87,13 +87,15 @@ def is_final(cycle: str, today: date, final_day: int) -> bool:
     return today > final_on(cycle, final_day)
 
 
-def cycles_to_refresh(today: date, final_day: int) -> list[str]:
-    """Cycles the daily run refreshes: the month of yesterday, and the one before until it is final."""
+def cycles_to_refresh(today: date) -> list[str]:
+    """Cycles the daily run pulls: the month of yesterday and the one before.
+
+    Until the one before is final the pull refreshes it; afterwards it is frozen and the daily pull is a
+    spot check, so a restatement published during the following month is stored as a flagged version.
+    """
     open_cycle = cycle_of(today - timedelta(days=1))
-    before = previous_cycle(open_cycle)
-    cycles = [open_cycle] if is_final(before, today, final_day) else [before, open_cycle]
     first = cycle_of(start_date())
-    return [c for c in cycles if c >= first]
+    return [c for c in (previous_cycle(open_cycle), open_cycle) if c >= first]
 
 
 def cycles_between(begin: date, end: date) -> list[str]:

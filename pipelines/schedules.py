@@ -4,9 +4,9 @@ monthly close on the day after the partner bill is final (the 6th by default).
 
 from datetime import UTC, datetime, timedelta
 
-from dagster import DefaultScheduleStatus, RunRequest, ScheduleEvaluationContext, schedule
+from dagster import DefaultScheduleStatus, RunRequest, ScheduleEvaluationContext, SkipReason, schedule
 
-from pipelines.jobs import bills_job, daily_job, monthly_close_job
+from pipelines.jobs import bills_job, daily_job, freshness_job, monthly_close_job
 from pipelines.partitions import (
     TIMEZONE,
     beijing_date,
@@ -19,6 +19,7 @@ from pipelines.partitions import (
 from pipelines.resources import PipelineSettings
 
 DAILY_CRON = "0 6 * * *"
+FRESHNESS_CRON = "0 8 * * *"
 CLOSE_CRON = f"0 7 {PipelineSettings.from_env().bill_final_day + 1} * *"
 ON = DefaultScheduleStatus.RUNNING
 
@@ -33,10 +34,12 @@ def daily_request(tick: datetime, lookback_days: int) -> RunRequest:
     )
 
 
-def bills_request(tick: datetime, final_day: int) -> RunRequest:
-    """One run over the open cycle and, until it is final, the previous one."""
+def bills_request(tick: datetime) -> RunRequest | SkipReason:
+    """One run over the previous and the open cycle (refresh until final, then spot check)."""
     today = beijing_date(tick)
-    cycles = cycles_to_refresh(today, final_day)
+    cycles = cycles_to_refresh(today)
+    if not cycles:
+        return SkipReason("no billing cycle on or after the first partition yet")
     return RunRequest(run_key=f"bills-{today.isoformat()}", tags=range_tags(cycles[0], cycles[-1]))
 
 
@@ -53,15 +56,21 @@ def daily_schedule(context: ScheduleEvaluationContext, settings: PipelineSetting
 
 
 @schedule(job=bills_job, cron_schedule=DAILY_CRON, execution_timezone=TIMEZONE, default_status=ON)
-def bills_refresh_schedule(context: ScheduleEvaluationContext, settings: PipelineSettings) -> RunRequest:
-    """06:00 Beijing: monthly-sum of the open month and the previous month until it is final."""
-    return bills_request(_tick(context), settings.bill_final_day)
+def bills_refresh_schedule(context: ScheduleEvaluationContext) -> RunRequest | SkipReason:
+    """06:00 Beijing: monthly-sum of the open and the previous month; changes after final = restatement."""
+    return bills_request(_tick(context))
 
 
 @schedule(job=monthly_close_job, cron_schedule=CLOSE_CRON, execution_timezone=TIMEZONE, default_status=ON)
 def monthly_close_schedule(context: ScheduleEvaluationContext) -> RunRequest:
     """07:00 Beijing the day after the bill is final: freeze M, reconcile it and issue invoices."""
     return close_request(_tick(context))
+
+
+@schedule(job=freshness_job, cron_schedule=FRESHNESS_CRON, execution_timezone=TIMEZONE, default_status=ON)
+def freshness_schedule(context: ScheduleEvaluationContext) -> RunRequest:
+    """08:00 Beijing: yesterday's partitions must be loaded by now (asset checks `freshness`)."""
+    return RunRequest(run_key=f"freshness-{beijing_date(_tick(context)).isoformat()}")
 
 
 def _tick(context: ScheduleEvaluationContext) -> datetime:

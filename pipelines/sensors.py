@@ -18,7 +18,6 @@ from dagster import (
 )
 
 from pipelines import inbox
-from pipelines.incentive_records import IncentiveFile
 from pipelines.jobs import incentives_job
 from pipelines.resources import PipelineSettings
 
@@ -34,7 +33,7 @@ def inbox_requests(folder: Path) -> Iterator[RunRequest | SkipReason]:
             moved = inbox.set_aside_duplicate(folder, item)
             yield SkipReason(f"{item.path.name} has the content of a file seen before; moved to {moved}")
             continue
-        config = IncentiveFile(path=str(item.path), sha256=item.sha256)
+        config = inbox.IncentiveFile(path=str(item.path), sha256=item.sha256)
         yield RunRequest(
             run_key=item.sha256,
             run_config=RunConfig(ops={"incentive_records": config}),

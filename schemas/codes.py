@@ -120,6 +120,7 @@ INCENTIVE_STATUS: dict[str, str] = {
     "未支付": "pending",
     "pending": "pending",
     "to be paid": "pending",
+    "pending payment": "pending",
     "申付中": "processing",
     "处理中": "processing",
     "processing": "processing",

@@ -85,6 +85,7 @@ SPEC = DatasetSpec(
         _h(
             "base_amount",
             "DECIMAL",
+            "基础金额",
             "激励基数",
             "基数金额",
             "计算基数",

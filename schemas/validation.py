@@ -116,7 +116,7 @@ def duplicate_mask(frame: pl.DataFrame, key: tuple[str, ...], seen: set[tuple[An
         return pl.Series("dup", [], dtype=pl.Boolean)
     keys = frame.select(key)
     has_key = keys.select(pl.all_horizontal(pl.all().is_not_null())).to_series()
-    dup = keys.is_duplicated() & ~keys.is_first_distinct() & has_key
+    dup = ~keys.select(pl.struct(key).is_first_distinct()).to_series() & has_key
     if seen is None:
         return dup
     rows = keys.rows()

@@ -27,7 +27,7 @@ def sandbox() -> Iterator[RunningSandbox]:
 
 @pytest.fixture
 def sandbox_factory() -> Iterator[SandboxFactory]:
-    """`sandbox_factory(seed=7, rate_limit=None, ...)` starts a sandbox (any SandboxConfig field); stopped after."""
+    """`sandbox_factory(seed=7, rate_limit=None)` starts a sandbox (SandboxConfig fields), stopped after."""
     started: list[RunningSandbox] = []
 
     def start(**overrides: Any) -> RunningSandbox:

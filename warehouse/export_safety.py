@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import xlsxwriter.format
 import xlsxwriter.worksheet
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -51,7 +52,11 @@ def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) 
 
 
 def write_cell(
-    sheet: xlsxwriter.worksheet.Worksheet, row: int, col: int, value: Any, money_format: Any = None
+    sheet: xlsxwriter.worksheet.Worksheet,
+    row: int,
+    col: int,
+    value: Any,
+    money_format: xlsxwriter.format.Format | None = None,
 ) -> None:
     """Numbers as numbers, text always as text (never as a formula), neutralised."""
     if value is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import os
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -62,6 +63,7 @@ class ReconciliationSettings:
     )
     r3_base_column: str = "payment_amount"
     r3_no_rebate_policies: tuple[int, ...] = (2, 13)
+    r3_excluded_bill_detail_types: tuple[int, ...] = (9, 16)
     r4_rebate_trade_detail_type: str = "SOURCE_OPERAIION_RECHARGE_REBATE"
     r4_window_days: int = 120
     r4_paid_status: str = "paid"
@@ -106,6 +108,21 @@ class ReconciliationSettings:
         values.update(overrides)
         return cls(**values)
 
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> ReconciliationSettings:
+        """Settings from `PBW_RECONCILIATION_SETTINGS` (default config/reconciliation.toml, if present) and
+        `PBW_INCENTIVE_PLANS` (default config/incentive_plans.toml, else the shipped example)."""
+        env = os.environ if environ is None else environ
+        settings = Path(env.get("PBW_RECONCILIATION_SETTINGS", "config/reconciliation.toml"))
+        plans = Path(env.get("PBW_INCENTIVE_PLANS", "config/incentive_plans.toml"))
+        if "PBW_INCENTIVE_PLANS" not in env and not plans.exists():
+            plans = Path("config/incentive_plans.example.toml")
+        explicit = "PBW_RECONCILIATION_SETTINGS" in env
+        return cls.from_files(
+            settings if explicit or settings.exists() else None,
+            plans if "PBW_INCENTIVE_PLANS" in env or plans.exists() else None,
+        )
+
 
 def _read_settings(doc: TomlDocument) -> dict[str, Any]:
     data = table(doc, ("reconciliation",), doc.data.get("reconciliation", {}))
@@ -120,7 +137,7 @@ def _read_settings(doc: TomlDocument) -> dict[str, Any]:
             if not isinstance(raw, int) or isinstance(raw, bool) or raw < 0:
                 raise doc.error(path, f"must be a whole number of days >= 0, got {raw!r}")
             values[key] = raw
-        elif key in {"bill_types", "r3_no_rebate_policies"}:
+        elif key in {"bill_types", "r3_no_rebate_policies", "r3_excluded_bill_detail_types"}:
             if not isinstance(raw, list) or not all(type(v) is int for v in raw):
                 raise doc.error(path, f"must be a list of integers, got {raw!r}")
             values[key] = tuple(raw)
@@ -217,6 +234,7 @@ def _params(settings: ReconciliationSettings, month: str, model: str) -> dict[st
             "policy_products": list(settings.product_policies),
             "policy_codes": list(settings.product_policies.values()),
             "no_rebate_policies": list(settings.r3_no_rebate_policies),
+            "excluded_bill_detail_types": list(settings.r3_excluded_bill_detail_types),
         },
         "reconcile_incentives_to_payments": {
             "rebate_type": settings.r4_rebate_trade_detail_type,
@@ -235,10 +253,12 @@ def reconcile_month(
 ) -> ReconciliationResult:
     """Run the configured rules for `month` (YYYY-MM) in one transaction and return the findings.
 
+    Without `settings`, they come from the environment (see ReconciliationSettings.from_environment).
+
     Earlier runs stay in the marts (the run_id tells them apart); reports read the latest run of a month.
     """
     dt.date.fromisoformat(f"{month}-01")
-    settings = settings or ReconciliationSettings()
+    settings = settings or ReconciliationSettings.from_environment()
     run_id = run_id or f"recon-{month}-{uuid.uuid4().hex[:12]}"
     started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     con.execute("BEGIN TRANSACTION")
@@ -284,8 +304,8 @@ def load_findings(con: duckdb.DuckDBPyConnection, run_id: str) -> pl.DataFrame:
 
 def latest_run_id(con: duckdb.DuckDBPyConnection, month: str) -> str | None:
     """The newest reconciliation run of a month, if any."""
-    row = con.execute(_sql("select_latest_run"), {"month": month}).fetchone()
-    return None if row is None else str(row[0])
+    rows = con.execute(_sql("select_latest_run"), {"month": month}).fetchall()
+    return str(rows[0][0]) if rows else None
 
 
 def _normal_keys(keys: Mapping[str, Any]) -> frozenset[tuple[str, str]]:
@@ -303,9 +323,19 @@ def finding_keys(findings: pl.DataFrame) -> set[FindingKey]:
 
 
 def manifest_keys(manifest: Mapping[str, Any] | Iterable[Mapping[str, Any]]) -> set[FindingKey]:
-    """The sandbox manifest ({"findings": [{"rule", "keys", ...}]}) in the form of finding_keys."""
+    """The sandbox manifest ({"findings": [{"rule", "keys", ...}]}) in the form of finding_keys.
+
+    R5 findings compare on (dataset, record_key): a manifest entry that names the record `id` and adds
+    context keys (cycle, customer_id) is reduced to those two.
+    """
     entries = manifest["findings"] if isinstance(manifest, Mapping) else manifest
-    return {(str(e["rule"]), _normal_keys(e["keys"])) for e in entries}
+    out: set[FindingKey] = set()
+    for entry in entries:
+        keys = dict(entry["keys"])
+        if entry["rule"] == "R5" and "record_key" not in keys and "id" in keys:
+            keys = {"dataset": keys.get("dataset"), "record_key": keys["id"]}
+        out.add((str(entry["rule"]), _normal_keys(keys)))
+    return out
 
 
 def precision_recall(found: set[FindingKey], expected: set[FindingKey]) -> tuple[float, float]:

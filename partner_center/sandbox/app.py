@@ -26,7 +26,7 @@ from partner_center.sandbox import catalog as cat
 from partner_center.sandbox.config import SandboxConfig
 from partner_center.sandbox.faults import PAGING_KINDS, FaultPlan
 from partner_center.sandbox.ratelimit import PeakRate, RateLimiter
-from partner_center.sandbox.world import World, dumps, month_end, month_start, utc_text
+from partner_center.sandbox.world import World, dumps, month_end, month_start, shift_cycle, utc_text
 from partner_center.sandbox_credentials import (
     SANDBOX_AK,
     SANDBOX_DOMAIN_ID,
@@ -200,7 +200,6 @@ class SandboxApp:
         self.faults: FaultPlan = config.fault_plan()
         self.stats = Stats()
         self.tokens: dict[str, datetime] = {}
-        self.pending_dupe: set[str] = set()
 
     # ------------------------------------------------------------------ ASGI
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -594,6 +593,51 @@ def account_changes(app: SandboxApp, req: Request) -> Answer:
             "records": [t.to_json() for t in window(txs, offset, limit)],
         }
     )
+
+
+@route("GET", "/v3/accounts/partner-accounts/adjust-records")
+def adjust_records(app: SandboxApp, req: Request) -> Answer:
+    p = req.params
+    customer_id, trans_id = p.text("customer_id"), p.text("trans_id")
+    operation = p.text(
+        "operation_type",
+        choices=("SOURCE_OPERATION_BEADJUST", "SOURCE_OPERATION_BERETRIEVE", "SOURCE_OPERATION_BEUNBIND"),
+    )
+    begin, end = p.utc("operation_time_begin"), p.utc("operation_time_end")
+    holder = app.holder(p)
+    offset, limit = p.page(100)
+    world = app.world
+    rows: list[JSON] = []
+    cycle = f"{world.config.first_day:%Y-%m}"
+    while month_start(cycle) <= world.last_day:
+        item = world.allocation(holder, cycle)
+        if item is not None and (item.trade_time + timedelta(hours=8)).date() <= world.last_day:
+            customer = world.customer_by_id[item.customer_id]
+            rows.append(
+                {
+                    "customer_id": item.customer_id,
+                    "customer_name": customer.name,
+                    "operation_type": item.trade_detail_type,
+                    "amount": format(item.amount, "f"),
+                    "currency": "CNY",
+                    "apply_scene": "",
+                    "operation_time": utc_text(item.trade_time),
+                    "measure_id": 1,
+                    "trans_id": item.trade_id,
+                    "memo": "",
+                }
+            )
+        cycle = shift_cycle(cycle, 1)
+    rows = [
+        r
+        for r in rows
+        if (not customer_id or r["customer_id"] == customer_id)
+        and (not trans_id or r["trans_id"] == trans_id)
+        and (not operation or r["operation_type"] == operation)
+        and (begin is None or r["operation_time"] >= utc_text(begin))
+        and (end is None or r["operation_time"] <= utc_text(end))
+    ]
+    return ok({"total_count": len(rows), "records": window(rows, offset, limit)})
 
 
 # ---------------------------------------------------------------------- 1.4 customers, 1.5 resellers

@@ -11,6 +11,7 @@ from typing import Any
 from partner_center.sandbox.config import SandboxConfig
 from partner_center.sandbox.exports import export_incentives, export_plans
 from partner_center.sandbox.ratelimit import parse_rate
+from partner_center.sandbox.server import serve
 from partner_center.sandbox_credentials import SANDBOX_DEFAULT_URL
 
 DEFAULT_PORT = int(SANDBOX_DEFAULT_URL.rsplit(":", 1)[1])
@@ -24,10 +25,13 @@ def _world_options(parser: argparse.ArgumentParser) -> None:
         "--today",
         type=date.fromisoformat,
         default=None,
-        help="sandbox clock (Beijing date); data is served up to the day before",
+        help="sandbox clock (Beijing date; default today); data is served up to the day before",
     )
     parser.add_argument(
         "--records-per-day", type=int, default=8, help="on-demand records per customer and day"
+    )
+    parser.add_argument(
+        "--late-share", type=float, default=0.05, help="share of records published 1-2 days late"
     )
 
 
@@ -38,23 +42,32 @@ def _config(args: argparse.Namespace, **extra: Any) -> SandboxConfig:
         scenario=args.scenario,
         today=args.today,
         records_per_day=args.records_per_day,
+        late_share=args.late_share,
         **extra,
     )
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from partner_center.sandbox.server import serve
-
-    config = _config(
-        args, host=args.host, port=args.port, rate_limit=parse_rate(args.rate_limit), faults=args.faults
-    )
-    config.fault_plan()
+    try:
+        config = _config(
+            args,
+            host=args.host,
+            port=args.port,
+            rate_limit=parse_rate(args.rate_limit),
+            faults=args.faults,
+            timeout_delay=args.timeout_delay,
+        )
+        config.fault_plan()
+        config.world_config()
+    except ValueError as exc:
+        print(f"pbw sandbox serve: {exc}", file=sys.stderr)
+        return 2
     return serve(config)
 
 
 def _export_incentives(args: argparse.Namespace) -> int:
-    world = _config(args).build_world()
     try:
+        world = _config(args).build_world()
         path = export_incentives(world, args.month, Path(args.out), fmt=args.format, lang=args.lang)
     except ValueError as exc:
         print(f"pbw sandbox export incentives: {exc}", file=sys.stderr)
@@ -73,13 +86,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     sandbox = subparsers.add_parser("sandbox", help="the local Partner Center")
     commands = sandbox.add_subparsers(dest="sandbox_command", required=True)
 
-    serve = commands.add_parser("serve", help="serve the sandbox API; prints export lines for the client")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
-    serve.add_argument("--rate-limit", default="10", help="requests/s per API and AK, or 'off'")
-    serve.add_argument("--faults", default="", help="e.g. 'http500:0.05,timeout:0.02,reset:0.01,slow:200ms'")
-    _world_options(serve)
-    serve.set_defaults(func=_serve)
+    server = commands.add_parser("serve", help="serve the sandbox API; prints export lines for the client")
+    server.add_argument("--host", default="127.0.0.1")
+    server.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
+    server.add_argument("--rate-limit", default="10", help="requests/s per API and AK, or 'off'")
+    server.add_argument("--faults", default="", help="e.g. 'http500:0.05,timeout:0.02,reset:0.01,slow:200ms'")
+    server.add_argument(
+        "--timeout-delay", type=float, default=5.0, help="seconds a timeout fault holds a request"
+    )
+    _world_options(server)
+    server.set_defaults(func=_serve)
 
     export = commands.add_parser("export", help="console exports (no API exists for these)")
     exports = export.add_subparsers(dest="export_command", required=True)

@@ -320,9 +320,11 @@ class _Caches:
     month_changes: dict[tuple[str | None, str, str], list[_Pending]] = field(default_factory=dict)
     month_transactions: dict[tuple[str | None, str, str], list[Transaction]] = field(default_factory=dict)
     incentives: dict[str, list[Incentive]] = field(default_factory=dict)
+    orders: dict[tuple[str | None, date], list[dict[str, object]]] = field(default_factory=dict)
 
 
-CYCLE_CACHE_SIZE = 2000
+# Records kept generated (about 2 KB each); older (customer, cycle) entries are evicted and rebuilt on demand.
+CACHED_RECORDS = 150_000
 
 
 class World:
@@ -333,6 +335,8 @@ class World:
         self.today = today or beijing_today()
         self.domain_id = config.domain_id
         self._caches = _Caches()
+        self._static_json: dict[tuple[int, str, int], bytes] = {}
+        self._cached_records = 0
         self.drift_records: dict[tuple[str, str], list[FeeRecord]] = defaultdict(list)
         self.resellers = self._make_resellers()
         self.customers = self._make_customers()
@@ -340,7 +344,12 @@ class World:
         self.picks: ScenarioPicks | None = None
         self.restatement: dict[str, object] | None = None
         if config.scenarios:
-            self._plan_scenarios()
+            try:
+                self._plan_scenarios()
+            except (StopIteration, IndexError):
+                raise ValueError(
+                    "the scenarios need more customers with consumption in the scenario month (try 12+)"
+                ) from None
 
     # ----------------------------------------------------------------- people
     def _make_resellers(self) -> list[Reseller]:
@@ -477,26 +486,28 @@ class World:
         return payable, ZERO
 
     def _usage_records(self, customer: Customer, day: date) -> list[FeeRecord]:
-        seed, n = self.config.seed, self.config.records_per_day
-        draw = _Draw(seed, "usage", customer.index, day.isoformat())
+        n = self.config.records_per_day
+        key = f"{self.config.seed}|usage|{customer.index}|{day.isoformat()}|"
         records = []
         for j in range(n):
+            # One 32-byte digest per record: id, trade id, usage factor and lateness (cheaper than 4 draws).
+            digest = hashlib.blake2b((key + str(j)).encode(), digest_size=32).digest()
             res = customer.resources[j % len(customer.resources)]
             moment = beijing_moment(
                 day, (j * 24) // n, (customer.index * 7 + j * 3) % 60, (customer.index * 13 + j) % 60
             )
-            usage = (res.base_usage * Decimal(draw.randint(60, 140)) / 100 * 24 / n).quantize(
+            usage = (res.base_usage * Decimal(60 + digest[29] % 81) / 100 * 24 / n).quantize(
                 Decimal("0.0001")
             )
             official = (usage * res.size * res.resource_type.unit_price).quantize(Q8)
             discount = (official * customer.discount_rate).quantize(Q8)
             payment = official - discount
             cash, credit = self._split(customer, payment, Q8)
-            roll = draw.random()
+            roll = int.from_bytes(digest[21:29], "big") / 2**64
             delay = 0 if roll >= self.config.late_share else (1 if roll < self.config.late_share / 2 else 2)
             records.append(
                 FeeRecord(
-                    id=draw.hex(24),
+                    id=digest[:12].hex(),
                     customer=customer,
                     bill_date=day,
                     trade_time=moment,
@@ -506,7 +517,7 @@ class World:
                     resource_type=res.resource_type,
                     region_code=res.region[0],
                     resource_id=res.resource_id,
-                    trade_id=f"BL{draw.hex(18)}",
+                    trade_id=f"BL{digest[12:21].hex()}",
                     official=official,
                     discount=discount,
                     payment=payment,
@@ -603,66 +614,78 @@ class World:
     def _record_json(
         self, rec: FeeRecord, res: Resource, usage: Decimal | None, period_months: int = 0
     ) -> bytes:
-        customer = rec.customer
+        """The record's wire JSON: the per-resource fields are serialized once and spliced in."""
         period = usage is None
-        payload: dict[str, object] = {
+        static_key = (rec.customer.index, res.resource_id, period_months)
+        static = self._static_json.get(static_key)
+        if static is None:
+            static = self._static_json[static_key] = self._resource_json(
+                rec.customer, res, period, period_months
+            )
+        variable: dict[str, object] = {
             "id": rec.id,
             "bill_cycle": month_of(rec.bill_date),
-            "customer_id": customer.customer_id,
-            "association_type": customer.association_type,
-            "partner_id": customer.holder or self.domain_id,
-            "account_manager_id": customer.manager_id,
-            "enterprise_project_id": "0",
-            "service_type_code": rec.service.code,
-            "service_type_name": rec.service.name,
-            "resource_type_code": rec.resource_type.code,
-            "resource_type_name": rec.resource_type.name,
-            "region_code": res.region[0],
-            "region_name": res.region[1],
-            "resource_id": res.resource_id,
-            "resource_name": res.name,
-            "resource_tag": "",
-            "product_id": "OFFI"
-            + hashlib.blake2b(rec.resource_type.code.encode(), digest_size=6).hexdigest().upper(),
-            "product_name": f"{rec.resource_type.name}{' 包周期' if period else ' 按需'}",
-            "product_spec_desc": f"{rec.resource_type.name} | {res.size}",
-            "sub_service_type_code": "",
-            "sub_service_type_name": "",
-            "sub_resource_type_code": "",
-            "sub_resource_type_name": "",
-            "sub_resource_id": "",
-            "sub_resource_name": "",
             "charging_mode": rec.charging_mode,
             "bill_detail_type": rec.bill_detail_type,
             "order_type": rec.order_type if period else None,
             "trade_id": rec.trade_id,
-            "payment_type": None,
-            "period_type": (19 if period_months == 12 else 20) if period else 25,
-            "period_num": Decimal(1),
             "trade_time": utc_text(rec.trade_time),
             "consume_time": utc_text(
                 rec.trade_time if period else rec.trade_time.replace(minute=0, second=0)
             ),
-            "usage_type": res.resource_type.usage_type,
             "usage_amount": usage if usage is not None else ZERO,
-            "usage_measure_id": res.resource_type.usage_measure_id,
             "free_resource_usage": usage if rec.synthetic and usage is not None else ZERO,
-            "free_resource_measure_id": res.resource_type.usage_measure_id,
-            "ri_usage": ZERO,
-            "ri_usage_measure_id": res.resource_type.usage_measure_id,
             "official_amount": rec.official,
             "official_discount_amount": rec.discount,
             "payment_amount": rec.payment,
             "cash_amount": rec.cash,
             "credit_amount": rec.credit,
             "coupon_amount": rec.coupon,
+        }
+        return dumps(variable)[:-1] + b"," + static + b"}"
+
+    def _resource_json(self, customer: Customer, res: Resource, period: bool, period_months: int) -> bytes:
+        """Fields fixed per (customer, resource): the inside of a JSON object, without braces."""
+        rtype = res.resource_type
+        payload: dict[str, object] = {
+            "customer_id": customer.customer_id,
+            "association_type": customer.association_type,
+            "partner_id": customer.holder or self.domain_id,
+            "account_manager_id": customer.manager_id,
+            "enterprise_project_id": "0",
+            "service_type_code": res.service.code,
+            "service_type_name": res.service.name,
+            "resource_type_code": rtype.code,
+            "resource_type_name": rtype.name,
+            "region_code": res.region[0],
+            "region_name": res.region[1],
+            "resource_id": res.resource_id,
+            "resource_name": res.name,
+            "resource_tag": "",
+            "product_id": "OFFI" + hashlib.blake2b(rtype.code.encode(), digest_size=6).hexdigest().upper(),
+            "product_name": f"{rtype.name}{' 包周期' if period else ' 按需'}",
+            "product_spec_desc": f"{rtype.name} | {res.size}",
+            "sub_service_type_code": "",
+            "sub_service_type_name": "",
+            "sub_resource_type_code": "",
+            "sub_resource_type_name": "",
+            "sub_resource_id": "",
+            "sub_resource_name": "",
+            "payment_type": None,
+            "period_type": (19 if period_months == 12 else 20) if period else 25,
+            "period_num": Decimal(1),
+            "usage_type": rtype.usage_type,
+            "usage_measure_id": rtype.usage_measure_id,
+            "free_resource_measure_id": rtype.usage_measure_id,
+            "ri_usage": ZERO,
+            "ri_usage_measure_id": rtype.usage_measure_id,
             "flexipurchase_coupon_amount": ZERO,
             "stored_value_card_amount": ZERO,
             "debt_amount": ZERO,
             "writeoff_amount": ZERO,
             "currency": "CNY",
         }
-        return dumps(payload)
+        return dumps(payload)[1:-1]
 
     def cycle_records(self, customer: Customer, cycle: str) -> list[FeeRecord]:
         """Every record of a customer's cycle (visible or not), sorted by (trade_time, id); cached."""
@@ -685,8 +708,9 @@ class World:
             for rec in records:
                 rec.hidden = rec.id == self.picks.hidden_record_id
         cache[key] = records
-        if len(cache) > CYCLE_CACHE_SIZE:
-            cache.popitem(last=False)
+        self._cached_records += len(records)
+        while self._cached_records > CACHED_RECORDS and len(cache) > 1:
+            self._cached_records -= len(cache.popitem(last=False)[1])
         return records
 
     def served_records(self, customer: Customer, cycle: str) -> list[FeeRecord]:
@@ -832,21 +856,9 @@ class World:
                 for day, (moment, total) in usage.items():
                     trade_id = f"TX{day:%Y%m%d}{customer.customer_id[:10].upper()}"
                     changes.append(_Pending(moment, 2, total, "2", cat.TD_USAGE, trade_id))
-            if balance_type == "BALANCE_TYPE_DEBIT" and resale:
-                target = resale[int(month_start(cycle).month) % len(resale)]
-                amount = Decimal(1000 * (1 + month_start(cycle).month % 5)).quantize(Q2)
-                changes.append(
-                    _Pending(
-                        beijing_moment(month_start(cycle) + timedelta(days=1), 14, 0, 0),
-                        1,
-                        amount,
-                        "2",
-                        cat.TD_BEADJUST,
-                        f"ADJ{cycle.replace('-', '')}{target.customer_id[:8].upper()}",
-                        target.customer_id,
-                        target.account_name,
-                    )
-                )
+            allocation = self.allocation(holder, cycle)
+            if balance_type == "BALANCE_TYPE_DEBIT" and allocation is not None:
+                changes.append(allocation)
             if balance_type == "BALANCE_TYPE_DEBIT" and holder is None:
                 paid_month = shift_cycle(cycle, -2)
                 bill = self.incentive_bill_total(paid_month)
@@ -880,6 +892,24 @@ class World:
         changes.sort(key=lambda p: (p.trade_time, p.order, p.trade_id, p.type))
         self._caches.month_changes[key] = changes
         return changes
+
+    def allocation(self, holder: str | None, cycle: str) -> _Pending | None:
+        """The month's allocation to one resale customer (BEADJUST, 2nd of the month 14:00 Beijing)."""
+        resale = [c for c in self.customers_of(holder) if c.association_type == "2"]
+        day = month_start(cycle) + timedelta(days=1)
+        if not resale or day < self.config.first_day:
+            return None
+        target = resale[day.month % len(resale)]
+        return _Pending(
+            beijing_moment(day, 14, 0, 0),
+            1,
+            Decimal(1000 * (1 + day.month % 5)).quantize(Q2),
+            "2",
+            cat.TD_BEADJUST,
+            f"ADJ{cycle.replace('-', '')}{target.customer_id[:8].upper()}",
+            target.customer_id,
+            target.account_name,
+        )
 
     @staticmethod
     def _net(changes: Iterable[_Pending]) -> Decimal:
@@ -966,7 +996,10 @@ class World:
 
     # ----------------------------------------------------------------- orders
     def orders(self, holder: str | None) -> list[dict[str, object]]:
-        """Visible customer orders (1.6) of the holder's customers, oldest first."""
+        """Visible customer orders (1.6) of the holder's customers, oldest first; cached per clock day."""
+        cached = self._caches.orders.get((holder, self.today))
+        if cached is not None:
+            return cached
         out: list[tuple[datetime, dict[str, object]]] = []
         end = self.last_day
         for customer in self.customers_of(holder):
@@ -1014,7 +1047,9 @@ class World:
                         )
                     )
         out.sort(key=lambda item: (item[0], str(item[1]["order_id"])))
-        return [order for _, order in out]
+        orders = [order for _, order in out]
+        self._caches.orders[(holder, self.today)] = orders
+        return orders
 
     # ----------------------------------------------------------------- incentives
     def incentive_bill_id(self, month: str) -> str:
@@ -1174,6 +1209,7 @@ class World:
         picks.wrong_rate_service = base_services[0]
         picks.unpaid_bill_month = month
         self._caches = _Caches()
+        self._cached_records = 0
         self.picks = picks
         served = [r for r in self.cycle_records(first, month) if r.charging_mode == 3 and not r.hidden]
         victim_mode = hidden.charging_mode

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
+import random
 import time
 
 import pytest
@@ -13,6 +13,7 @@ from partner_center.config import SITES, Settings
 from partner_center.endpoints import ENDPOINTS, get_endpoint
 from partner_center.errors import ConfigurationError
 from partner_center.ratelimit import TokenBucket, bucket_for
+from partner_center.retry import RetryPolicy
 
 REAL = {"HUAWEICLOUD_SDK_AK": "REALAK1234567890", "HUAWEICLOUD_SDK_SK": "real-secret-key-0987654321",
         "HUAWEICLOUD_SDK_DOMAIN_ID": "dom-real"}
@@ -78,25 +79,30 @@ def test_every_spec_endpoint_is_described() -> None:
         get_endpoint("nope")
 
 
-def test_token_bucket_paces_all_tasks_at_the_rate() -> None:
+def test_token_bucket_books_slots_at_the_rate_with_the_burst() -> None:
     bucket = TokenBucket(rate=50, burst=1)
-    stamps: list[float] = []
+    smooth = [bucket.reserve() for _ in range(20)]
+    assert all(abs(wait - i * 0.02) < 0.005 for i, wait in enumerate(smooth))
+    bursty = TokenBucket(rate=50, burst=3)
+    waits = [bursty.reserve() for _ in range(6)]
+    assert max(waits[:3]) < 0.005
+    assert all(abs(wait - (i - 2) * 0.02) < 0.005 for i, wait in enumerate(waits[3:], start=3))
+
+
+def test_token_bucket_paces_concurrent_tasks() -> None:
+    bucket = TokenBucket(rate=50, burst=1)
 
     async def task() -> None:
         for _ in range(5):
             await bucket.acquire()
-            stamps.append(time.monotonic())
 
     async def main() -> None:
         await asyncio.gather(*(task() for _ in range(4)))
 
     start = time.monotonic()
     asyncio.run(main())
-    stamps.sort()
-    # 20 sends at 50/s: the first is immediate, every later one at least 20 ms after the previous slot.
-    assert stamps[-1] - start >= 19 * 0.02 * 0.95
-    gaps = [b - a for a, b in itertools.pairwise(stamps)]
-    assert min(gaps) > 0.01
+    # 20 sends at 50/s: the first is immediate, the last 19 slots (0.38 s) later.
+    assert time.monotonic() - start >= 19 * 0.02 * 0.95
 
 
 def test_buckets_are_shared_per_api_and_penalties_delay_everyone() -> None:
@@ -105,3 +111,17 @@ def test_buckets_are_shared_per_api_and_penalties_delay_everyone() -> None:
     assert bucket_for("h:1/v2/y", 10, 1) is not a
     a.penalize(0.3)
     assert a.reserve() > 0.25
+
+
+def test_backoff_grows_with_jitter_and_retry_after_wins() -> None:
+    policy = RetryPolicy(base=0.5, cap=4.0, throttle_min=2.0, throttle_max=5.0)
+    rng = random.Random(1)
+    for attempt in range(1, 8):
+        ceiling = min(4.0, 0.5 * 2 ** (attempt - 1))
+        delays = [policy.backoff(attempt, rng) for _ in range(200)]
+        assert ceiling / 2 <= min(delays) <= max(delays) <= ceiling
+        assert max(delays) - min(delays) > ceiling / 4  # jittered, not fixed
+    assert policy.throttle_delay("7") == 7.0
+    throttle = [policy.throttle_delay(None, rng) for _ in range(200)]
+    assert 2.0 <= min(throttle) <= max(throttle) <= 5.0
+    assert policy.throttle_delay("soon", rng) >= 2.0

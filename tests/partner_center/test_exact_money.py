@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
+from datetime import date
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
+import duckdb
 import orjson
+import polars as pl
 import pytest
 
+from partner_center.client import PartnerCenterClient
+from partner_center.config import Settings
 from partner_center.money import find_inexact_numbers, inexact_numbers, significant_digits
+from partner_center.paging import Sweep
+from schemas.consumption_records import SPEC
+from warehouse.parse import PageParser, date_from
 
 ISSUE_VALUES = ["0.1", "0.07", "0.00000001", "1e-8", "12345678.12345678", "99999999.99999999",
                 "123456789012.123456789"]
@@ -52,3 +63,51 @@ def test_numbers_inside_strings_and_long_ids_are_not_flagged() -> None:
     assert not find_inexact_numbers(page)
     pretty = json.dumps({"a": {"b": [1, 2]}, "amount": 0}, indent=2).replace("0", "99999999.99999999")
     assert inexact_numbers(pretty.encode()) == ["99999999.99999999"]
+
+
+WORLD: dict[str, Any] = {"today": date(2026, 3, 10), "first_day": date(2026, 1, 1), "customers": 2,
+                         "rate_limit": None, "seed": 21}
+
+
+def _page_with_amounts(template: dict[str, Any], values: list[str]) -> bytes:
+    """A res-fee-records page whose records carry `values` as payment_amount, exactly as written."""
+    records = [dict(template, id=f"exact-{text}", payment_amount=orjson.Fragment(text.encode()))
+               for text in values]
+    return orjson.dumps({"total_count": len(records), "currency": "CNY", "fee_records": records},
+                        default=lambda d: orjson.Fragment(format(d, "f").encode()))
+
+
+def test_amounts_reach_a_duckdb_decimal_column_exactly(sandbox_factory: Any, tmp_path: Path) -> None:
+    """Sandbox -> client sweep -> warehouse.parse -> DuckDB DECIMAL(38,10), no digit lost on either path."""
+    box = sandbox_factory(**WORLD)
+    settings = Settings.for_endpoint(box.url, box.ak, box.sk, box.domain_id, rate_limit=500.0)
+
+    async def sweep() -> Sweep:
+        async with PartnerCenterClient(settings) as pc:
+            listed = await pc.json("consume_sub_customers", {"bill_cycle": "2026-02", "limit": 100})
+            params = {"bill_cycle": "2026-02", "customer_id": listed["sub_customers"][0]["customer_id"]}
+            return await pc.sweep("res_fee_records", params, tmp_path)
+
+    swept = asyncio.run(sweep())
+    template = json.loads(swept.page_files[0].read_bytes(), parse_float=Decimal)["fee_records"][0]
+    short = [v for v in ISSUE_VALUES if _digits(v) <= 15]
+    long = [v for v in ISSUE_VALUES if _digits(v) > 15]
+    pages = [tmp_path / "short.json", tmp_path / "long.json"]
+    pages[0].write_bytes(_page_with_amounts(template, short))
+    pages[1].write_bytes(_page_with_amounts(template, long))
+    assert [find_inexact_numbers(p.read_bytes()) for p in pages] == [False, True]
+    with PageParser(SPEC, derived={"bill_date": date_from("trade_time_utc")}) as parser:
+        chunks = list(parser.parse([*swept.page_files, *pages]))
+    frame = pl.concat([c.frame for c in chunks])
+    con = duckdb.connect(str(tmp_path / "exact.duckdb"))
+    con.execute("CREATE TABLE amounts (id VARCHAR, payment_amount DECIMAL(38,10))")
+    table = frame.select("id", "payment_amount").to_arrow()
+    con.register("incoming", table)
+    con.execute("INSERT INTO amounts SELECT id, payment_amount FROM incoming")
+    stored = dict(con.execute("SELECT id, payment_amount FROM amounts").fetchall())
+    con.close()
+    for text in ISSUE_VALUES:
+        assert stored[f"exact-{text}"] == Decimal(text), text
+    originals = {r["id"]: r["payment_amount"] for p in swept.page_files
+                 for r in json.loads(p.read_bytes(), parse_float=Decimal)["fee_records"]}
+    assert {k: stored[k] for k in originals} == originals

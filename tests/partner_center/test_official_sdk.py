@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
@@ -51,7 +52,9 @@ def month(sandbox: RunningSandbox) -> str:
 def all_customers(bss: BssClient) -> list[object]:
     out: list[object] = []
     while True:
-        page = bss.list_sub_customers(ListSubCustomersRequest(body=QuerySubCustomerListReq(offset=len(out), limit=7)))
+        page = bss.list_sub_customers(
+            ListSubCustomersRequest(body=QuerySubCustomerListReq(offset=len(out), limit=7))
+        )
         out += page.customer_infos
         if len(page.customer_infos) < 7:
             return out
@@ -61,8 +64,11 @@ def fee_records(bss: BssClient, month: str, customer_id: str, limit: int) -> tup
     out: list[object] = []
     total = -1
     while total < 0 or len(out) < total:
-        page = bss.list_sub_customer_bill_detail(ListSubCustomerBillDetailRequest(
-            bill_cycle=month, customer_id=customer_id, offset=len(out), limit=limit))
+        page = bss.list_sub_customer_bill_detail(
+            ListSubCustomerBillDetailRequest(
+                bill_cycle=month, customer_id=customer_id, offset=len(out), limit=limit
+            )
+        )
         total = page.total_count
         out += page.fee_records
         if not page.fee_records:
@@ -88,8 +94,15 @@ def test_fee_records_in_pages_of_100_equal_one_page_of_1000(bss: BssClient, mont
     assert len({r.id for r in big}) == len(big)
     for r in big:
         assert r.bill_cycle == month
-        parts = (r.cash_amount + r.credit_amount + r.coupon_amount + r.flexipurchase_coupon_amount
-                 + r.stored_value_card_amount + r.debt_amount + r.writeoff_amount)
+        parts = (
+            r.cash_amount
+            + r.credit_amount
+            + r.coupon_amount
+            + r.flexipurchase_coupon_amount
+            + r.stored_value_card_amount
+            + r.debt_amount
+            + r.writeoff_amount
+        )
         assert parts == r.payment_amount
         assert r.official_amount - r.official_discount_amount == r.payment_amount
         assert isinstance(r.payment_amount, Decimal)
@@ -107,8 +120,9 @@ def test_closed_month_bill_equals_details_per_customer_and_charge_mode(bss: BssC
     for mode in ("1", "3", "11"):
         offset, count = 0, -1
         while count < 0 or offset < count:
-            page = bss.list_subcustomer_monthly_bills(ListSubcustomerMonthlyBillsRequest(
-                cycle=month, charge_mode=mode, offset=offset, limit=100))
+            page = bss.list_subcustomer_monthly_bills(
+                ListSubcustomerMonthlyBillsRequest(cycle=month, charge_mode=mode, offset=offset, limit=100)
+            )
             count = page.count
             offset += len(page.bill_sums)
             for s in page.bill_sums:
@@ -124,23 +138,32 @@ def test_closed_month_bill_equals_details_per_customer_and_charge_mode(bss: BssC
     assert {mode for _, mode in bills} == {"1", "3"}
 
 
-def test_account_changes_follow_the_balance_chain_and_balances(bss: BssClient, sandbox: RunningSandbox) -> None:
+def test_account_changes_follow_the_balance_chain_and_balances(
+    bss: BssClient, sandbox: RunningSandbox
+) -> None:
     last = sandbox.app.world.last_day
     begin = (last - timedelta(days=40)).isoformat()
     for balance_type, account_type in (("BALANCE_TYPE_DEBIT", 1), ("BALANCE_TYPE_CREDIT", 2)):
         records: list[object] = []
         total = -1
         while total < 0 or len(records) < total:
-            page = bss.list_partner_account_change_records(ListPartnerAccountChangeRecordsRequest(
-                balance_type=balance_type, trade_time_begin=begin, trade_time_end=last.isoformat(),
-                offset=len(records), limit=100))
+            page = bss.list_partner_account_change_records(
+                ListPartnerAccountChangeRecordsRequest(
+                    balance_type=balance_type,
+                    trade_time_begin=begin,
+                    trade_time_end=last.isoformat(),
+                    offset=len(records),
+                    limit=100,
+                )
+            )
             total = page.total_count
             records += page.records
         assert len(records) == total > 100
-        for before, after in zip(records, records[1:], strict=False):
+        for before, after in itertools.pairwise(records):
             sign = 1 if after.type == "1" else -1
             assert Decimal(before.balance_after_change) + sign * Decimal(after.change_amount) == Decimal(
-                after.balance_after_change)
+                after.balance_after_change
+            )
             assert (before.trade_time, before.account_change_id) < (after.trade_time, after.account_change_id)
         balances = bss.list_partner_balances(ListPartnerBalancesRequest()).account_balances
         by_type = {b.account_type: b.amount for b in balances}
@@ -148,13 +171,16 @@ def test_account_changes_follow_the_balance_chain_and_balances(bss: BssClient, s
 
 
 def test_consumption_customers_and_orders(bss: BssClient, sandbox: RunningSandbox, month: str) -> None:
-    consumers = bss.list_consume_sub_customers(ListConsumeSubCustomersRequest(
-        body=ListConsumeSubCustomersReq(bill_cycle=month, offset=0, limit=100)))
+    consumers = bss.list_consume_sub_customers(
+        ListConsumeSubCustomersRequest(body=ListConsumeSubCustomersReq(bill_cycle=month, offset=0, limit=100))
+    )
     ids = {c.customer_id for c in consumers.sub_customers}
     assert consumers.total_count == len(ids) > 0
     for customer in all_customers(bss)[:6]:
-        total, _ = fee_records(bss, month, customer.customer_id, 10)
-        assert (total > 0) == (customer.customer_id in ids)
+        page = bss.list_sub_customer_bill_detail(
+            ListSubCustomerBillDetailRequest(bill_cycle=month, customer_id=customer.customer_id, limit=1)
+        )
+        assert (page.total_count > 0) == (customer.customer_id in ids)
     orders: list[object] = []
     total = -1
     while total < 0 or len(orders) < total:
@@ -162,7 +188,8 @@ def test_consumption_customers_and_orders(bss: BssClient, sandbox: RunningSandbo
         total = page.total_count
         orders += page.order_infos
     assert len({o.order_id for o in orders}) == len(orders) == total
-    assert {o.order_type for o in orders} <= {1, 2, 4} and 4 in {o.order_type for o in orders}
+    assert {o.order_type for o in orders} <= {1, 2, 4}
+    assert 4 in {o.order_type for o in orders}
     for o in orders:
         assert o.amount_after_discount <= o.official_amount
         if o.order_type == 4:
@@ -191,7 +218,9 @@ def test_missing_required_parameter_is_cbc_0100(bss: BssClient, month: str) -> N
     assert "customer_id" in caught.value.error_msg
 
 
-@pytest.mark.parametrize(("limit", "ok"), [(1000, True), (1001, False), (0, False)], ids=["max", "over", "zero"])
+@pytest.mark.parametrize(
+    ("limit", "ok"), [(1000, True), (1001, False), (0, False)], ids=["max", "over", "zero"]
+)
 def test_fee_record_limit_bounds(bss: BssClient, month: str, limit: int, ok: bool) -> None:
     customer_id = all_customers(bss)[0].customer_id
     request = ListSubCustomerBillDetailRequest(bill_cycle=month, customer_id=customer_id, limit=limit)
@@ -200,4 +229,5 @@ def test_fee_record_limit_bounds(bss: BssClient, month: str, limit: int, ok: boo
         return
     with pytest.raises(ClientRequestException) as caught:
         bss.list_sub_customer_bill_detail(request)
-    assert caught.value.error_code == "CBC.0100" and "limit" in caught.value.error_msg
+    assert caught.value.error_code == "CBC.0100"
+    assert "limit" in caught.value.error_msg

@@ -23,7 +23,8 @@ def _evaluate(schedule, tick: datetime, **settings) -> RunRequest:
         scheduled_execution_time=tick, resources={"settings": PipelineSettings(**settings)}
     )
     requests = schedule.evaluate_tick(context).run_requests
-    assert requests is not None and len(requests) == 1
+    assert requests is not None
+    assert len(requests) == 1
     return requests[0]
 
 
@@ -47,13 +48,13 @@ def test_daily_tick_covers_lookback_window(tick: datetime, lookback: int, first:
     ("tick", "first", "last"),
     [
         pytest.param(datetime(2026, 11, 3, 6, tzinfo=BJ), "2026-10", "2026-11", id="prev-open"),
-        pytest.param(datetime(2026, 11, 5, 6, tzinfo=BJ), "2026-10", "2026-11", id="bill-day"),
-        pytest.param(datetime(2026, 11, 6, 6, tzinfo=BJ), "2026-11", "2026-11", id="prev-final"),
-        pytest.param(datetime(2026, 11, 1, 6, tzinfo=BJ), "2026-10", "2026-10", id="first-of-month"),
+        pytest.param(datetime(2026, 11, 6, 6, tzinfo=BJ), "2026-10", "2026-11", id="prev-final-spot-check"),
+        pytest.param(datetime(2026, 11, 1, 6, tzinfo=BJ), "2026-09", "2026-10", id="first-of-month"),
+        pytest.param(datetime(2026, 1, 2, 6, tzinfo=BJ), "2026-01", "2026-01", id="clipped-start"),
     ],
 )
-def test_bills_tick_refreshes_open_and_unfinal_months(tick: datetime, first: str, last: str) -> None:
-    request = _evaluate(bills_refresh_schedule, tick, bill_final_day=5)
+def test_bills_tick_pulls_previous_and_open_month(tick: datetime, first: str, last: str) -> None:
+    request = _evaluate(bills_refresh_schedule, tick)
     assert (request.tags[START], request.tags[END]) == (first, last)
 
 
@@ -66,10 +67,17 @@ def test_monthly_close_tick_targets_previous_month() -> None:
     assert daily_schedule.cron_schedule == "0 6 * * *"
 
 
+def test_bills_tick_before_the_first_partition_skips() -> None:
+    context = build_schedule_context(scheduled_execution_time=datetime(2026, 1, 1, 6, tzinfo=BJ))
+    result = bills_refresh_schedule.evaluate_tick(context)
+    assert result.run_requests == []
+    assert result.skip_message == "no billing cycle on or after the first partition yet"
+
+
 def test_final_day_is_configurable() -> None:
     assert is_final("2026-10", date(2026, 11, 6), 5)
     assert not is_final("2026-10", date(2026, 11, 6), 6)
-    assert cycles_to_refresh(date(2026, 11, 6), 6) == ["2026-10", "2026-11"]
+    assert cycles_to_refresh(date(2026, 11, 6)) == ["2026-10", "2026-11"]
 
 
 def test_ranges_split_at_month_edges() -> None:

@@ -64,7 +64,7 @@ def test_invoice_totals_equal_warehouse_after_price_book(warehouse) -> None:
         assert doc.amount_due == expected_due(records, doc.customer_id, percent)
         stored = con.execute(
             "SELECT amount_due, list_amount FROM marts.invoices WHERE invoice_id = ?", [doc.invoice_id]
-        ).fetchone()
+        ).fetchall()[0]
         assert stored[0] == doc.amount_due
         list_total = sum(
             (r["official_amount"] for r in records if r["customer_id"] == doc.customer_id), Decimal(0)

@@ -114,6 +114,12 @@ def test_manifest_keys_compare_with_findings_regardless_of_value_types() -> None
     assert precision_recall(found, manifest_keys(manifest)) == (0.5, 0.5)
 
 
+def test_manifest_r5_entries_compare_on_dataset_and_record_key() -> None:
+    entry = {"dataset": "consumption_records", "id": "abc", "cycle": MONTH, "customer_id": "C7"}
+    expected = manifest_keys([{"rule": "R5", "keys": entry}])
+    assert expected == {("R5", frozenset({("dataset", "consumption_records"), ("record_key", "abc")}))}
+
+
 def test_tolerance_separates_rounding_from_mismatch(tmp_path: Path) -> None:
     con = open_warehouse(tmp_path / "w.duckdb")
     world = build_world()
@@ -130,7 +136,7 @@ def test_tolerance_separates_rounding_from_mismatch(tmp_path: Path) -> None:
     stored = con.execute(
         "SELECT settings->>'tolerance', rules FROM marts.reconciliation_runs WHERE run_id = ?",
         [strict.run_id],
-    ).fetchone()
+    ).fetchall()[0]
     assert stored is not None
     assert stored[0] == "0.001"
     assert json.loads(stored[1]) == ["R2"]

@@ -1,12 +1,13 @@
 -- R3 incentives <-> consumption (owner: reconciliation).
 -- Grain: two rows per incentive record of the period (incentive_data_id):
 --   incentive_base: the record's base_amount vs the warehouse consumption behind it (customer by
---     billing.customers.account_name = customer_account, service_type_code = product_type, bill_cycle = period);
+--     billing.customers.account_name = customer_account, service_type_code = product_type, bill_cycle = period,
+--     adjustments such as compensation 9 and deduction 16 left out: $excluded_bill_detail_types);
 --   incentive_amount: the record's incentive_amount vs base_amount x the configured rate of its plan for its
 --     product (else the plan-wide rate, product $default_product), or 0 when the product's incentive_policy is
 --     a no-rebate one.
 -- Params: $month, $base_column, $plan_names, $plan_products, $plan_rates (text, exact), $default_product,
--- $policy_products, $policy_codes, $no_rebate_policies.
+-- $policy_products, $policy_codes, $no_rebate_policies, $excluded_bill_detail_types.
 WITH plans AS (
     SELECT
         unnest($plan_names) AS plan_name,
@@ -38,6 +39,7 @@ base AS (
         ON r.customer_id = rec.customer_id
         AND r.service_type_code = rec.product_type
         AND r.bill_cycle = rec.incentive_period
+        AND NOT list_contains($excluded_bill_detail_types, r.bill_detail_type)
     GROUP BY rec.incentive_data_id
 )
 SELECT

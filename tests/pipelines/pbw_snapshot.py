@@ -48,7 +48,11 @@ def render(defs: Definitions) -> str:
         if job.name.startswith("__"):
             continue
         keys = sorted(k.to_user_string() for k in job.asset_layer.executable_asset_keys)
-        lines.append(f"  {job.name}: partitions={_partitions(job.partitions_def)} assets={', '.join(keys)}")
+        checks = sorted(k.to_user_string() for k in job.asset_layer.asset_graph.asset_check_keys)
+        lines.append(f"  {job.name}:")
+        lines.append(f"    partitions: {_partitions(job.partitions_def)}")
+        lines.append(f"    assets: {', '.join(keys) or 'none'}")
+        lines.append(f"    checks: {', '.join(checks) or 'none'}")
     lines.append("schedules:")
     for sched in sorted(repo.schedule_defs, key=lambda s: s.name):
         lines.append(f"  {sched.name}: cron='{sched.cron_schedule}' tz={sched.execution_timezone} "

@@ -1,0 +1,116 @@
+"""`pbw reconcile --month M` and `pbw invoice --month M [--customer C] [--issue]`: the monthly close by hand.
+
+Both call the warehouse's plain functions directly (no Dagster run), so a finance user can re-run a month
+and get the files in PBW_REPORTS/M/. Exit codes: 0 everything matched or within tolerance (or invoices
+written), 1 reconciliation findings, 2 an error (bad config, locked or missing warehouse, bad month).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import sys
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from warehouse.connection import writer
+from warehouse.invoice_documents import write_invoice_files
+from warehouse.invoicing import generate_invoices, list_invoices, void_invoice
+from warehouse.price_book import load_price_book
+from warehouse.reconciliation import ReconciliationSettings, reconcile_month
+from warehouse.reports import read_report_data, summary_text, write_report
+from warehouse.toml_config import ConfigError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _reports_dir(args: argparse.Namespace) -> Path:
+    return Path(args.out) if args.out else Path(os.environ.get("PBW_REPORTS", "reports")) / args.month
+
+
+def _price_book_path(explicit: str | None) -> Path:
+    path = Path(explicit or os.environ.get("PBW_PRICE_BOOK", "config/price_book.toml"))
+    if explicit is None and "PBW_PRICE_BOOK" not in os.environ and not path.exists():
+        return Path("config/price_book.example.toml")
+    return path
+
+
+def _settings(args: argparse.Namespace) -> ReconciliationSettings:
+    """The environment's settings, with --settings/--plans files and --tolerance taking precedence."""
+    environ = dict(os.environ)
+    if args.settings:
+        environ["PBW_RECONCILIATION_SETTINGS"] = args.settings
+    if args.plans:
+        environ["PBW_INCENTIVE_PLANS"] = args.plans
+    settings = ReconciliationSettings.from_environment(environ)
+    if args.tolerance is None:
+        return settings
+    try:
+        tolerance = Decimal(args.tolerance)
+    except InvalidOperation:
+        raise ConfigError(f"--tolerance: not a number: {args.tolerance!r}") from None
+    return dataclasses.replace(settings, tolerance=tolerance)
+
+
+def cmd_reconcile(args: argparse.Namespace) -> int:
+    """Reconcile the month, write the report files and print the summary."""
+    try:
+        settings = _settings(args)
+        with writer() as con:
+            result = reconcile_month(con, args.month, settings)
+            paths = write_report(con, result.run_id, _reports_dir(args))
+            print(summary_text(read_report_data(con, result.run_id), paths))
+    except (ConfigError, ValueError, OSError, RuntimeError, LookupError) as exc:
+        print(f"pbw reconcile: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_OK if result.unexplained.is_empty() else EXIT_FINDINGS
+
+
+def cmd_invoice(args: argparse.Namespace) -> int:
+    """Generate (and with --issue, issue) the month's invoices and write every current document's files."""
+    try:
+        book = load_price_book(_price_book_path(args.price_book))
+        out = _reports_dir(args) / "invoices"
+        with writer() as con:
+            if args.void:
+                void_invoice(con, args.void)
+            run = generate_invoices(con, args.month, book, customer_id=args.customer, issue=args.issue)
+            docs = [d for d in list_invoices(con, args.month, args.customer) if d.status != "void"]
+        for doc in docs:
+            write_invoice_files(doc, book.issuer, out)
+    except (ConfigError, ValueError, OSError, RuntimeError) as exc:
+        print(f"pbw invoice: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    print(
+        f"Invoices {args.month}: {len(run.created)} created, {len(run.issued)} issued, "
+        f"{len(run.unchanged)} unchanged drafts"
+    )
+    print(f"{'document':<34}{'type':<13}{'status':<8}{'customer':<34}{'amount due':>16}")
+    for doc in docs:
+        print(
+            f"{doc.label:<34}{doc.doc_type:<13}{doc.status:<8}{doc.customer_id:<34}{doc.amount_due:>16,.2f}"
+        )
+    print(f"files: {out}")
+    return EXIT_OK
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `reconcile` and `invoice` to `pbw`."""
+    rec = subparsers.add_parser("reconcile", help="reconcile a month (R1-R5) and write the report")
+    rec.add_argument("--month", required=True, help="billing month YYYY-MM (Beijing)")
+    rec.add_argument("--settings", help="reconciliation TOML (default PBW_RECONCILIATION_SETTINGS)")
+    rec.add_argument("--plans", help="incentive plans TOML (default PBW_INCENTIVE_PLANS)")
+    rec.add_argument("--tolerance", help="CNY difference still counted as matched (default 0.01)")
+    rec.add_argument("--out", help="report folder (default PBW_REPORTS/MONTH)")
+    rec.set_defaults(func=cmd_reconcile)
+    inv = subparsers.add_parser("invoice", help="generate, issue and write a month's customer invoices")
+    inv.add_argument("--month", required=True, help="billing month YYYY-MM (Beijing)")
+    inv.add_argument("--customer", help="only this customer_id")
+    inv.add_argument("--issue", action="store_true", help="number and freeze the drafts")
+    inv.add_argument("--void", metavar="INVOICE_ID", help="void this document first (it keeps its number)")
+    inv.add_argument(
+        "--price-book", help="price book TOML (default PBW_PRICE_BOOK or config/price_book.toml)"
+    )
+    inv.add_argument("--out", help="report folder (default PBW_REPORTS/MONTH); files go to its invoices/")
+    inv.set_defaults(func=cmd_invoice)

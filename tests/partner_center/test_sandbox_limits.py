@@ -1,0 +1,149 @@
+"""Throttling (APIG.0308 past 10 req/s per API and AK) and injected faults at their configured rates."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from partner_center.sandbox.faults import FaultPlan
+from partner_center.sandbox.server import RunningSandbox
+
+FEES = "/v2/bills/subcustomer-bills/res-fee-records"
+BALANCES = "/v2/accounts/partner-accounts/balances"
+TODAY = date(2026, 3, 20)
+Signed = Callable[..., httpx.Response]
+
+
+@pytest.mark.xdist_group("timing")
+def test_more_than_10_per_second_get_apig_0308_fewer_do_not(
+    sandbox_factory: Callable[..., RunningSandbox], signed: Signed
+) -> None:
+    box = sandbox_factory(today=TODAY, rate_limit=10)
+    with httpx.Client(timeout=10) as client:
+        started = time.monotonic()
+        burst = [signed(box, "GET", BALANCES, client=client) for _ in range(30)]
+        elapsed = time.monotonic() - started
+        other_api = signed(
+            box, "GET", "/v2/products/incentive-discount-policies", {"time": "2026-02"}, client=client
+        )
+        time.sleep(1.2)
+        paced = []
+        for _ in range(12):
+            paced.append(signed(box, "GET", BALANCES, client=client))
+            time.sleep(0.2)
+    accepted = sum(r.status_code == 200 for r in burst)
+    throttled = [r for r in burst if r.status_code == 429]
+    assert accepted + len(throttled) == 30
+    assert 10 <= accepted <= 10 + math.ceil(elapsed * 10) + 1
+    assert throttled
+    assert {r.json()["error_code"] for r in throttled} == {"APIG.0308"}
+    assert "ratelimit,limit:10" in throttled[0].json()["error_msg"]
+    assert other_api.status_code == 200
+    assert [r.status_code for r in paced] == [200] * 12
+    stats = httpx.get(f"{box.url}/_sandbox/stats").json()
+    assert stats["throttled"][BALANCES] == len(throttled)
+    assert stats["requests"][BALANCES] == 42
+    assert 10 <= stats["max_rps"][BALANCES] <= 11 + math.ceil(elapsed * 10)
+
+
+def classify(response: httpx.Response | None, previous_ids: set[str], total: int) -> str | None:
+    if response is None:
+        return "reset"
+    if response.status_code == 500:
+        assert response.json()["error_code"] == "CBC.0999"
+        return "http500"
+    if response.status_code == 504:
+        return "timeout"
+    try:
+        page = json.loads(response.content, parse_float=Decimal)
+    except ValueError:
+        return "truncate"
+    if page["total_count"] > total:
+        return "drift"
+    if {r["id"] for r in page["fee_records"]} & previous_ids:
+        return "dupe"
+    return None
+
+
+def test_each_fault_kind_appears_at_its_rate(
+    sandbox_factory: Callable[..., RunningSandbox], signed: Signed
+) -> None:
+    spec = "http500:0.1,timeout:0.05,reset:0.05,truncate:0.1,drift:0.05,dupe:0.1"
+    box = sandbox_factory(today=TODAY, rate_limit=None, faults=spec, timeout_delay=0.02, seed=11)
+    customer_id = next(c for c in box.app.world.customers if c.holder is None).customer_id
+    params = {"bill_cycle": "2026-02", "customer_id": customer_id, "limit": 10}
+    world = box.app.world
+    customer = world.customer_by_id[customer_id]
+    observed: Counter[str] = Counter()
+    with httpx.Client(timeout=10) as client:
+        for i in range(300):
+            offset = 10 * (i % 20 + 1)
+            served = world.served_records(customer, "2026-02")
+            previous = {r.id for r in served[offset - 10 : offset]}
+            try:
+                response: httpx.Response | None = signed(
+                    box, "GET", FEES, {**params, "offset": offset}, client=client
+                )
+            except httpx.TransportError:
+                response = None
+            kind = classify(response, previous, len(served))
+            if kind:
+                observed[kind] += 1
+    plan = FaultPlan.parse(spec, 11)
+    stats = httpx.get(f"{box.url}/_sandbox/stats").json()
+    requests = stats["requests"][FEES]
+    predicted = Counter(k for k in (plan.draw(FEES, i) for i in range(requests)) if k)
+    assert stats["faults"] == dict(predicted)
+    assert observed == predicted
+    for kind, probability in plan.rates:
+        sd = math.sqrt(requests * probability * (1 - probability))
+        assert abs(observed[kind] - requests * probability) <= 4 * sd + 1, kind
+
+
+def test_faults_spare_control_paths_and_tokens(
+    sandbox_factory: Callable[..., RunningSandbox], signed: Signed
+) -> None:
+    box = sandbox_factory(today=TODAY, rate_limit=None, faults="http500:1")
+    body = {
+        "auth": {
+            "identity": {
+                "methods": ["password"],
+                "password": {
+                    "user": {
+                        "name": "sandbox-finance",
+                        "password": "sandbox-password-not-a-secret",
+                        "domain": {"name": "pbw"},
+                    }
+                },
+            }
+        }
+    }
+    assert httpx.get(f"{box.url}/_sandbox/manifest").status_code == 200
+    assert httpx.post(f"{box.url}/v3/auth/tokens", json=body).status_code == 201
+    assert signed(box, "GET", BALANCES).status_code == 500
+
+
+@pytest.mark.parametrize(
+    ("spec", "error"),
+    [("http500:2", "within"), ("boom:0.1", "unknown"), ("http500:0.6,reset:0.6", "more than 1")],
+    ids=["over-one", "unknown-kind", "sum-over-one"],
+)
+def test_bad_fault_specs_are_refused(spec: str, error: str) -> None:
+    with pytest.raises(ValueError, match=error):
+        FaultPlan.parse(spec, 1)
+
+
+def test_slow_delays_requests(sandbox_factory: Callable[..., RunningSandbox], signed: Signed) -> None:
+    box = sandbox_factory(today=TODAY, rate_limit=None, faults="slow:150ms")
+    started = time.monotonic()
+    assert signed(box, "GET", BALANCES).status_code == 200
+    assert time.monotonic() - started >= 0.15
+    assert httpx.get(f"{box.url}/_sandbox/stats").json()["faults"] == {"slow": 1}

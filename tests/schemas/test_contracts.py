@@ -1,0 +1,125 @@
+"""Contracts: specs agree with the DDL, code tables, header aliases, and the good/bad split of validation."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import polars as pl
+import pytest
+
+from schemas import (
+    account_transactions,
+    codes,
+    consumption_records,
+    customers,
+    incentive_records,
+    monthly_bills,
+)
+from schemas.columns import DatasetSpec, normalize_header
+from schemas.validation import RuleSettings, duplicate_mask, split_valid
+from warehouse.connection import memory_warehouse
+
+SPECS = [
+    consumption_records.SPEC,
+    monthly_bills.SPEC,
+    monthly_bills.DETAILS_SPEC,
+    account_transactions.SPEC,
+    incentive_records.SPEC,
+    customers.SPEC,
+]
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=[s.name for s in SPECS])
+def test_spec_columns_match_the_table_ddl(spec: DatasetSpec) -> None:
+    con = memory_warehouse()
+    schema, table = spec.table.split(".")
+    ddl = con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = ? AND table_name = ? "
+        "ORDER BY ordinal_position",
+        [schema, table],
+    ).fetchall()
+    expected = [(c.name, c.duckdb_type.replace(", ", ",")) for c in spec.all_columns]
+    assert ddl == expected
+
+
+def test_code_labels_in_both_languages_and_unknown_codes() -> None:
+    assert codes.label("bill_detail_type", 4, "zh") == "退订"
+    assert codes.label("charging_mode", 3) == "on-demand"
+    assert codes.label("charging_mode", 99) == "99"
+    assert codes.REFUND_BILL_DETAIL_TYPES.isdisjoint(codes.CONSUMPTION_BILL_DETAIL_TYPES)
+    assert codes.canonical_incentive_status(" 已完成 ") == "paid"
+    assert codes.canonical_incentive_status("Completed") == "paid"
+    assert codes.canonical_incentive_status("神秘") == "other"
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Incentive Bill ID", "incentive_bill_id"),
+        ("激励账单ID（元）", "激励账单ID(元)"),
+        ("\ufeffOrder No.", "order no"),
+    ],
+)
+def test_header_normalization(a: str, b: str) -> None:
+    assert normalize_header(a) == normalize_header(b)
+
+
+def test_duplicate_mask_marks_second_copies_within_and_across_frames() -> None:
+    seen: set[tuple[object, ...]] = set()
+    first = pl.DataFrame({"id": ["a", "b", "a", None, None]})
+    assert duplicate_mask(first, ("id",), seen).to_list() == [False, False, True, False, False]
+    second = pl.DataFrame({"id": ["c", "b"]})
+    assert duplicate_mask(second, ("id",), seen).to_list() == [False, True]
+
+
+def _fee_frame(rows: list[dict[str, object]]) -> pl.DataFrame:
+    base = {c.name: None for c in consumption_records.SPEC.all_columns}
+    full = [
+        {
+            **base,
+            "id": f"r{i}",
+            "bill_date": date(2026, 1, 5),
+            "bill_cycle": "2026-01",
+            "customer_id": "c",
+            "bill_detail_type": 5,
+            "trade_time_utc": datetime(2026, 1, 5, 2),
+            "payment_amount": Decimal("10"),
+            "cash_amount": Decimal("10"),
+            "official_amount": Decimal("10"),
+            "currency": "CNY",
+            "partner_domain_id": "p",
+            "load_id": "l",
+            **row,
+        }
+        for i, row in enumerate(rows)
+    ]
+    return pl.DataFrame(full, schema=consumption_records.SPEC.polars_schema)
+
+
+def test_split_valid_collects_every_reason_of_a_row() -> None:
+    frame = _fee_frame(
+        [
+            {},
+            {"currency": "USD", "bill_cycle": "2026-02"},
+            {"bill_detail_type": 4, "payment_amount": Decimal("3"), "cash_amount": Decimal("3")},
+            {"payment_amount": Decimal("10.005")},
+        ]
+    ).with_columns(pl.Series("_errors", [[], [], [], []], dtype=pl.List(pl.String)))
+    names = [r.name for r in consumption_records.S_RULES]
+    warn = split_valid(frame, consumption_records.model(RuleSettings()), ("id",), RuleSettings(), names)
+    assert warn.good["id"].to_list() == ["r0", "r2", "r3"]
+    reasons = dict(zip(warn.bad["id"].to_list(), warn.bad["_reasons"].to_list(), strict=True))
+    assert {r.split(":")[0] for r in reasons["r1"]} == {
+        "h1_currency_cny",
+        "h1_bill_date_in_cycle",
+        "h1_trade_time_in_cycle",
+    }
+    assert warn.warnings == {"s6_refund_sign": 1, "s5_list_minus_discount": 1}  # r3 within tolerance for s4
+    strict = RuleSettings(s_action="quarantine", tolerance=Decimal("0.001"))
+    hard = split_valid(frame, consumption_records.model(strict), ("id",), strict, names)
+    assert hard.good["id"].to_list() == ["r0"]
+    assert hard.warnings == {}
+    off = RuleSettings(s_action="off")
+    assert split_valid(frame, consumption_records.model(off), ("id",), off, names).good.height == 3

@@ -1,0 +1,125 @@
+"""Migrations applied once and recorded; a second writer gets a clear lock message within its deadline."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from warehouse.connection import WarehouseLockedError, reader, writer
+from warehouse.migrate import MIGRATIONS_DIR, MigrationError, apply_migrations, discover
+
+HOLDER = """
+import sys, time
+from warehouse.connection import writer
+with writer(sys.argv[1]) as con:
+    print("holding", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+
+def test_migrations_apply_once_and_are_recorded(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    with writer(path) as con:
+        ledger = con.execute("SELECT version, name FROM audit.schema_migrations ORDER BY version").fetchall()
+        assert apply_migrations(con) == []
+    expected = [(m.version, m.name) for m in discover()]
+    assert ledger == expected
+    assert [v for v, _ in ledger if v < 100] == [1, 2, 3]
+    with writer(path) as con:
+        assert con.execute("SELECT count(*) FROM audit.schema_migrations").fetchall() == [(len(expected),)]
+
+
+def test_an_edited_applied_migration_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    for m in discover(MIGRATIONS_DIR):
+        if m.version < 100:
+            (folder / m.name).write_text(m.text)
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    assert len(apply_migrations(con, folder)) == 3
+    (folder / "004_add_thing.sql").write_text("CREATE TABLE billing.thing (a INTEGER);")
+    assert apply_migrations(con, folder) == ["004_add_thing.sql"]
+    (folder / "004_add_thing.sql").write_text("CREATE TABLE billing.thing (a BIGINT);")
+    with pytest.raises(MigrationError, match=r"004_add_thing\.sql changed after it was applied"):
+        apply_migrations(con, folder)
+    con.close()
+
+
+def test_a_failing_migration_leaves_nothing_half_applied(tmp_path: Path) -> None:
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "001_ok.sql").write_text(
+        "CREATE SCHEMA IF NOT EXISTS billing; CREATE TABLE billing.a (x INTEGER);"
+    )
+    (folder / "002_broken.sql").write_text(
+        "CREATE TABLE billing.b (x INTEGER); CREATE TABLE nope.c (x INTEGER);"
+    )
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    with pytest.raises(duckdb.Error):
+        apply_migrations(con, folder)
+    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    assert "a" in tables
+    assert "b" not in tables
+    assert con.execute("SELECT version FROM audit.schema_migrations").fetchall() == [(1,)]
+    con.close()
+
+
+@pytest.mark.xdist_group("lock")
+def test_second_writer_gets_a_clear_lock_message_within_the_deadline(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    with writer(path):
+        pass
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(path), "20"], stdout=subprocess.PIPE, text=True, cwd=Path.cwd()
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "holding"
+        started = time.monotonic()
+        with pytest.raises(WarehouseLockedError) as caught, writer(path, deadline_s=1.5):
+            pass
+        waited = time.monotonic() - started
+        with pytest.raises(WarehouseLockedError) as caught_reader, reader(path, deadline_s=0.3):
+            pass
+    finally:
+        holder.kill()
+        holder.wait()
+    assert 1.5 <= waited < 3.5
+    message = str(caught.value)
+    assert f"process {holder.pid}" in message
+    assert "python" in message.lower()
+    assert "one writing process per file" in message
+    assert f"kill {holder.pid}" in message
+    assert caught.value.holder.pid == holder.pid
+    assert str(caught_reader.value).startswith(f"cannot read {path}")
+    # once the holder is gone the file opens again and its contents are intact
+    with reader(path) as con:
+        assert con.execute("SELECT count(*) FROM audit.schema_migrations").fetchall()[0][0] >= 3
+
+
+@pytest.mark.xdist_group("lock")
+def test_writer_waits_for_a_short_holder_instead_of_failing(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    with writer(path):
+        pass
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(path), "0.8"], stdout=subprocess.PIPE, text=True, cwd=Path.cwd()
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "holding"
+        with writer(path, deadline_s=15) as con:
+            assert con.execute("SELECT 42").fetchall() == [(42,)]
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_reader_of_a_missing_warehouse_says_so(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="no warehouse at"), reader(tmp_path / "absent.duckdb"):
+        pass

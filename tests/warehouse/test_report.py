@@ -1,0 +1,130 @@
+"""The monthly report and `pbw reconcile`/`pbw invoice` on the synthetic month (real files, real DuckDB)."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import re
+import xml.etree.ElementTree as ET
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+import pytest
+from recon_world import MONTH, PLAN_RATES, PRODUCT_POLICIES, break_every_rule, build_world, open_warehouse
+
+from pipelines import reporting_commands
+from warehouse.export_safety import money
+from warehouse.reconciliation import ReconciliationSettings, reconcile_month
+from warehouse.reports import write_report
+
+SETTINGS = ReconciliationSettings(plan_rates=PLAN_RATES, product_policies=PRODUCT_POLICIES)
+PLANS_TOML = """
+[plans."Growth"]
+rate = "0.05"
+[plans."Core"]
+rate = "0.03"
+[plans."Core".products]
+"hws.service.type.obs" = "0.04"
+[products]
+"hws.service.type.ebs" = 2
+"hws.service.type.ec2" = 1
+"""
+
+
+@pytest.fixture(scope="module")
+def broken_month(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Path], dict]:
+    root = tmp_path_factory.mktemp("report")
+    con = open_warehouse(root / "w.duckdb")
+    world = build_world()
+    break_every_rule(world)
+    world.load(con)
+    result = reconcile_month(con, MONTH, SETTINGS)
+    paths = write_report(con, result.run_id, root / "out")
+    resale = con.execute(
+        "SELECT sum(payment_amount) FROM billing.consumption_records WHERE association_type = '2'"
+    ).fetchall()[0][0]
+    bills = con.execute("SELECT sum(amount) FROM billing.monthly_bills").fetchall()[0][0]
+    con.close()
+    return root, paths, {"resale": resale, "bills": bills, "result": result}
+
+
+def test_html_report_is_offline_and_shows_key_totals(broken_month) -> None:
+    _, paths, facts = broken_month
+    html = paths["html"].read_text(encoding="utf-8")
+    assert money(facts["resale"].quantize(Decimal("0.01"))) in html
+    assert money(facts["bills"].quantize(Decimal("0.01"))) in html
+    assert "7 unexplained finding(s)" in html
+    assert re.search(r"(src|href)=\"?https?:", html) is None, "no external assets"
+    assert "<script" not in html
+    svgs = re.findall(r"<svg.*?</svg>", html, flags=re.S)
+    assert len(svgs) == 4
+    for svg in svgs:
+        ET.fromstring(svg)
+    assert "BALANCE_TYPE_CREDIT</td><td>2026-03-20</td>" in html
+
+
+def test_xlsx_has_summary_and_one_sheet_per_kind_with_warehouse_totals(broken_month) -> None:
+    _, paths, facts = broken_month
+    sheets = pl.read_excel(paths["xlsx"], sheet_id=0)
+    kinds = set(facts["result"].findings["kind"].to_list())
+    assert set(sheets) == {"summary", *kinds}
+    r1 = sheets["detail_vs_bill"]
+    assert sum(Decimal(str(v)) for v in r1["right_amount"].to_list()) == facts["bills"]
+    summary = pl.read_excel(paths["xlsx"], sheet_name="summary", has_header=False)
+    rows = {r[0]: r[1] for r in summary.iter_rows()}
+    assert rows["unexplained"] == "7" or rows["unexplained"] == 7
+    assert Decimal(str(rows["Consumption, resale (fee records)"])) == facts["resale"]
+
+
+def test_findings_csv_lists_every_compared_key(broken_month) -> None:
+    _, paths, facts = broken_month
+    with paths["findings_csv"].open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == facts["result"].findings.height
+    bad = {(r["rule"], r["status"]) for r in rows if r["status"] not in {"matched", "within_tolerance"}}
+    assert {rule for rule, _ in bad} == {"R1", "R2", "R3", "R4", "R5"}
+
+
+def run_cli(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="pbw")
+    reporting_commands.register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+def test_cli_reconcile_exit_codes_and_invoice_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    con = open_warehouse(warehouse)
+    build_world().load(con)
+    con.close()
+    plans = tmp_path / "plans.toml"
+    plans.write_text(PLANS_TOML, encoding="utf-8")
+    monkeypatch.setenv("PBW_WAREHOUSE", str(warehouse))
+    monkeypatch.setenv("PBW_REPORTS", str(tmp_path / "reports"))
+    monkeypatch.setenv("PBW_INCENTIVE_PLANS", str(plans))
+    monkeypatch.delenv("PBW_RECONCILIATION_SETTINGS", raising=False)
+
+    assert run_cli(["reconcile", "--month", MONTH]) == 0
+    out = capsys.readouterr().out
+    assert "All matched or within tolerance." in out
+    assert (tmp_path / "reports" / MONTH / "reconciliation.html").exists()
+
+    con = open_warehouse(warehouse)
+    con.execute(
+        "UPDATE billing.monthly_bills SET amount = amount + 5 WHERE customer_id = 'C2' AND charge_mode = 3"
+    )
+    con.close()
+    assert run_cli(["reconcile", "--month", MONTH]) == 1
+    assert "R1 mismatched" in capsys.readouterr().out
+    assert run_cli(["reconcile", "--month", "2026-13"]) == 2
+    assert run_cli(["reconcile", "--month", MONTH, "--tolerance", "abc"]) == 2
+
+    assert run_cli(["invoice", "--month", MONTH, "--issue"]) == 0
+    out = capsys.readouterr().out
+    assert "2 created, 2 issued" in out
+    files = sorted(p.name for p in (tmp_path / "reports" / MONTH / "invoices").iterdir())
+    assert files == [f"ECP-INV-00000{n}.{ext}" for n in (1, 2) for ext in ("csv", "html", "pdf", "xlsx")]
+    assert run_cli(["invoice", "--month", MONTH, "--price-book", str(tmp_path / "missing.toml")]) == 2

@@ -1,0 +1,427 @@
+"""Page files -> typed polars frames with exact decimals, in bounded chunks.
+
+The client spools every API page to a file exactly as it was sent. DuckDB reads a chunk of page files in one
+statement (`read_text` + `json_transform`, amounts as VARCHAR, then cast to DECIMAL(38,10)): no Python dicts.
+That cast is exact only for numbers of at most 15 significant digits (the JSON reader goes through a double),
+so a page with a longer number, or whose records do not carry exactly the contract's fields (unknown field,
+missing field), takes the slow path: `json.loads(parse_float=Decimal)`, every digit kept, unknown fields into
+`extra`. A value that does not fit DECIMAL(38,10) exactly is never rounded: the row gets a reason and goes to
+quarantine. Casting problems become per-row reasons in `_errors`; nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Context, Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute
+
+from schemas.columns import Column, DatasetSpec
+from schemas.validation import ERRORS_COLUMN
+from warehouse.sqlfiles import sql
+
+SOURCE = "_source"
+INDEX = "_idx"
+API_COUNT = "_api_count"
+PAGE_CURRENCY = "_page_currency"
+EXTRA = "_extra"
+PRE_ERRORS = "_pre_errors"
+DEFAULT_CHUNK_PAGES = 64
+MAX_EXACT_DIGITS = 15
+_SCALE = Decimal("1e-10")
+_MAX_ABS = Decimal(10) ** 28
+_WIDE = Context(prec=80)
+_PREFILTER = bytes(48 if c in b"0123456789.-" else 58 if c in b":[," else 32 for c in range(256))
+_NEEDLE = b":" + b"0" * (MAX_EXACT_DIGITS + 1)
+_CANDIDATE = re.compile(rb"[:\[,]\s*(-?[0-9.]{16,}(?:[eE][+-]?[0-9]+)?)")
+
+
+class MissingFieldError(ValueError):
+    """A required wire field is absent from every record of a page: the API changed, the load stops."""
+
+
+@dataclass
+class ParsedChunk:
+    """One bounded chunk: typed rows (plus `_source`, `_idx`, `_errors`), page facts and drift seen."""
+
+    frame: pl.DataFrame
+    pages: list[Path]
+    drift: dict[str, str] = field(default_factory=dict)
+    slow_pages: int = 0
+
+
+def significant_digits(number: bytes) -> int:
+    """Digits of a JSON number's mantissa without leading and trailing zeros (b"0.00100" -> 1)."""
+    mantissa = re.split(rb"[eE]", number.lstrip(b"-"), maxsplit=1)[0]
+    return len(mantissa.replace(b".", b"").strip(b"0"))
+
+
+def find_inexact_numbers(data: bytes) -> bool:
+    """True when the JSON text holds a number with more than 15 significant digits (not exact via double).
+
+    A cheap byte prefilter (number characters -> "0", value starts -> ":", whitespace dropped) finds runs of
+    16+ number characters; only then a regex checks the digits. Digits inside strings can only cause a
+    harmless false positive (that page takes the exact slow path). Same idea as partner_center.money, kept
+    here because the warehouse does not import the client layer.
+    """
+    if data.translate(_PREFILTER, b" \t\r\n").find(_NEEDLE) < 0:
+        return False
+    return any(significant_digits(m) > MAX_EXACT_DIGITS for m in _CANDIDATE.findall(data))
+
+
+def _key_count(data: bytes) -> int:
+    return data.count(b'":')
+
+
+# ---------------------------------------------------------------------------------------------------------
+# typed projection (one SELECT generated from the column spec: identifiers and fixed messages only, no values)
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+_TIMESTAMP_FORMATS = "['%Y-%m-%dT%H:%M:%SZ', '%Y-%m-%dT%H:%M:%S.%fZ']"
+_PROBLEMS = {
+    "JSON": "not JSON",
+    "INTEGER": "not an integer (INTEGER)",
+    "SMALLINT": "not an integer (SMALLINT)",
+    "BIGINT": "not an integer (BIGINT)",
+    "DECIMAL": "not an exact DECIMAL(38,10) (not a number, more than 10 decimals or too large)",
+    "TIMESTAMP": "not a UTC timestamp (YYYY-MM-DDTHH:MM:SSZ)",
+    "DATE": "not a date",
+}
+
+
+def _casts(column: Column, raw: str, name: str) -> list[str]:
+    """First level: each cast computed once (DuckDB does not share repeated expressions)."""
+    if column.dtype == "DECIMAL":
+        return [
+            f"TRY_CAST({raw} AS DECIMAL(38, 10)) AS {_q('d_' + name)}",
+            f"TRY_CAST({raw} AS DOUBLE) AS {_q('f_' + name)}",
+        ]
+    if column.dtype == "TIMESTAMP":
+        return [f"try_strptime({raw}, {_TIMESTAMP_FORMATS})::TIMESTAMP AS {_q('v_' + name)}"]
+    if column.dtype == "VARCHAR":
+        return []
+    return [f"TRY_CAST({raw} AS {column.dtype}) AS {_q('v_' + name)}"]
+
+
+def _value(column: Column, raw: str, name: str) -> str:
+    """Second level: the typed value (NULL when the text does not cast exactly)."""
+    if column.dtype == "VARCHAR":
+        return raw
+    if column.dtype == "DECIMAL":
+        d, f = _q("d_" + name), _q("f_" + name)
+        # exact iff the decimal and the text are the same double: the text has <= 15 significant digits
+        # (fast path) or was checked exactly in Python (slow path), so distinct decimals are distinct doubles
+        return f"CASE WHEN CAST({d} AS DOUBLE) = {f} THEN {d} END"
+    v = _q("v_" + name)
+    if column.dtype in ("INTEGER", "SMALLINT", "BIGINT"):
+        # spreadsheet exports write integers as '2026.0'
+        return (
+            f"CASE WHEN {v} IS NOT NULL THEN {v} WHEN {raw} IS NULL THEN NULL "
+            f"WHEN regexp_full_match({raw}, '-?[0-9]+\\.0+') THEN TRY_CAST(split_part({raw}, '.', 1) AS {column.dtype}) END"
+        )
+    return v
+
+
+def raw_name(wire: str) -> str:
+    """Column name of a wire field in the raw (all-VARCHAR) relation."""
+    return f"w_{wire}"
+
+
+def typing_sql(spec: DatasetSpec, relation: str, derived: Mapping[str, str] | None = None) -> str:
+    """SELECT that turns the raw relation into the table's typed columns plus `_errors`.
+
+    Request columns are bound parameters (`$name`); `derived` maps a derived column to its SQL over typed
+    columns (e.g. bill_date from trade_time_utc), so the choice of timestamp stays configurable. Three levels:
+    casts once, values, then the error list built only for rows that have an error.
+    """
+    derived = derived or {}
+    casts: list[str] = []
+    values: list[str] = []
+    bad: list[tuple[str, str]] = []
+    for column in spec.columns:
+        if column.source == "record" and column.wire is not None:
+            raw = _q(raw_name(column.wire))
+            casts.extend(_casts(column, raw, column.name))
+            values.append(f"{_value(column, raw, column.name)} AS {_q(column.name)}")
+            if column.dtype != "VARCHAR":
+                condition = f"({raw} IS NOT NULL AND {_q(column.name)} IS NULL)"
+                message = f"{_lit(column.wire + ': ' + _PROBLEMS[column.dtype] + ': ')} || left({raw}, 80)"
+                bad.append((condition, message))
+        elif column.source == "page":
+            values.append(f"{PAGE_CURRENCY} AS {_q(column.name)}")
+        elif column.source == "request":
+            values.append(f"CAST(${column.name} AS VARCHAR) AS {_q(column.name)}")
+        elif column.source == "derived" and column.name not in derived:
+            values.append(f"CAST(NULL AS {column.duckdb_type}) AS {_q(column.name)}")
+    level1 = f"SELECT *{''.join(', ' + c for c in casts)} FROM {relation}"
+    raws = "".join(
+        f", {_q(raw_name(c.wire))}" for c in spec.record_columns if c.wire and c.dtype != "VARCHAR"
+    )
+    level2 = (
+        f"SELECT {SOURCE}, {INDEX}, {PRE_ERRORS}, TRY_CAST({EXTRA} AS JSON) AS extra{raws}, {', '.join(values)} "
+        f"FROM ({level1})"
+    )
+    any_bad = " OR ".join(c for c, _ in bad) or "false"
+    messages = ", ".join(f"CASE WHEN {c} THEN {m} END" for c, m in bad) or "NULL"
+    errors = (
+        f"list_concat(coalesce({PRE_ERRORS}, []::VARCHAR[]), CASE WHEN {any_bad} "
+        f"THEN list_filter([{messages}]::VARCHAR[], lambda x: x IS NOT NULL) ELSE []::VARCHAR[] END)"
+    )
+    derived_sql = "".join(f", {expr} AS {_q(name)}" for name, expr in derived.items())
+    order = ", ".join(_q(c.name) for c in spec.columns if c.source != "load")
+    return (
+        f"SELECT {SOURCE}, {INDEX}, {order}, extra, {ERRORS_COLUMN} "
+        f"FROM (SELECT *, {errors} AS {ERRORS_COLUMN}{derived_sql} FROM ({level2}))"
+    )
+
+
+def _struct(spec: DatasetSpec) -> str:
+    return json.dumps(
+        {
+            spec.count_field: "VARCHAR",
+            "currency": "VARCHAR",
+            spec.records_field: [{w: "VARCHAR" for w in sorted(spec.wire_names)}],
+        }
+    )
+
+
+def fast_sql(spec: DatasetSpec) -> str:
+    """The DuckDB read of page files into the raw relation (struct and file list are bound parameters)."""
+    fields = ", ".join(f"r.{_q(w)} AS {_q(raw_name(w))}" for w in sorted(spec.wire_names))
+    return sql("select_page_records").format(
+        count_field=_q(spec.count_field), records_field=_q(spec.records_field), fields=fields
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# slow exact path
+
+
+def _exact_text(value: Any) -> tuple[str | None, str | None]:
+    """Wire value -> (text for the cast, reason if it cannot be kept exactly)."""
+    if value is None:
+        return None, None
+    if isinstance(value, bool):
+        return ("true" if value else "false"), None
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            return None, f"not a finite number: {value}"
+        if abs(value) >= _MAX_ABS or value != value.quantize(_SCALE, context=_WIDE):
+            return None, f"{value} does not fit DECIMAL(38,10) exactly (more than 10 decimals or too large)"
+        return format(value, "f"), None
+    if isinstance(value, int):
+        if abs(value) >= _MAX_ABS:
+            return None, f"{value} does not fit DECIMAL(38,10) (too large)"
+        return str(value), None
+    if isinstance(value, str):
+        return value, None
+    return json.dumps(value, ensure_ascii=False, default=str), None
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def load_page(path: Path) -> dict[str, Any]:
+    """One page, every number exact (Decimal)."""
+    return json.loads(path.read_bytes(), parse_float=Decimal)
+
+
+def raw_record(spec: DatasetSpec, path: Path, index: int) -> dict[str, Any]:
+    """The record as the API sent it (numbers exact; used for quarantine rows)."""
+    return load_page(path)[spec.records_field][index]
+
+
+def check_required(spec: DatasetSpec, records: Sequence[Mapping[str, Any]], where: str) -> None:
+    """Fail the load when a required field is absent from every record: the API contract changed."""
+    if not records:
+        return
+    present: set[str] = set()
+    for record in records:
+        present.update(record)
+    for name in spec.required_wire:
+        if name not in present:
+            raise MissingFieldError(
+                f"{spec.endpoint}: required field {name!r} is missing from every record of {where} "
+                f"(dataset {spec.name}); the API contract changed, see schemas/{spec.name}.py"
+            )
+
+
+def records_to_raw(
+    spec: DatasetSpec,
+    records: Sequence[Mapping[str, Any]],
+    source: str,
+    currency: str | None,
+    drift: dict[str, str],
+) -> list[dict[str, Any]]:
+    """Exact raw rows (all text) of records parsed with Decimal numbers; unknown fields go to `_extra`."""
+    known = spec.wire_names
+    rows: list[dict[str, Any]] = []
+    for index, record in enumerate(records):
+        row: dict[str, Any] = {SOURCE: source, INDEX: index, API_COUNT: None, PAGE_CURRENCY: currency}
+        reasons: list[str] = []
+        for wire in known:
+            text, reason = _exact_text(record.get(wire))
+            row[raw_name(wire)] = text
+            if reason is not None:
+                reasons.append(f"{wire}: {reason}")
+        for wire in spec.required_wire:
+            if wire not in record:
+                reasons.append(f"{wire}: required field missing from the record")
+        unknown = {k: v for k, v in record.items() if k not in known}
+        for k, v in unknown.items():
+            drift.setdefault(k, _dumps(v)[:200])
+        row[EXTRA] = _dumps(unknown) if unknown else None
+        row[PRE_ERRORS] = reasons
+        rows.append(row)
+    return rows
+
+
+def _slow_rows(
+    spec: DatasetSpec, path: Path, drift: dict[str, str]
+) -> tuple[list[dict[str, Any]], int | None]:
+    page = load_page(path)
+    records = page.get(spec.records_field) or []
+    check_required(spec, records, f"page {path.name}")
+    count = page.get(spec.count_field)
+    rows = records_to_raw(spec, records, str(path), page.get("currency"), drift)
+    return rows, int(count) if isinstance(count, int | str) and str(count).isdigit() else None
+
+
+def raw_schema(spec: DatasetSpec) -> pa.Schema:
+    """Arrow schema of the raw relation: meta columns, every wire field as text, extra, pre-errors."""
+    fields = [
+        pa.field(SOURCE, pa.string()),
+        pa.field(INDEX, pa.int64()),
+        pa.field(API_COUNT, pa.string()),
+        pa.field(PAGE_CURRENCY, pa.string()),
+    ]
+    fields += [pa.field(raw_name(w), pa.string()) for w in sorted(spec.wire_names)]
+    fields += [pa.field(EXTRA, pa.string()), pa.field(PRE_ERRORS, pa.list_(pa.string()))]
+    return pa.schema(fields)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the chunked parser
+
+
+def date_from(column: str) -> str:
+    """SQL of a Beijing (UTC+8) date derived from a naive UTC timestamp column."""
+    return f"CAST({_q(column)} + INTERVAL 8 HOUR AS DATE)"
+
+
+class PageParser:
+    """Parses page files of one dataset with a private in-memory DuckDB (never the warehouse connection)."""
+
+    def __init__(
+        self,
+        spec: DatasetSpec,
+        request: Mapping[str, str | None] | None = None,
+        derived: Mapping[str, str] | None = None,
+        chunk_pages: int = DEFAULT_CHUNK_PAGES,
+    ) -> None:
+        self.spec = spec
+        self.request = {c.name: (request or {}).get(c.name) for c in spec.columns if c.source == "request"}
+        self.derived = dict(derived or {})
+        self.chunk_pages = chunk_pages
+        self.con = duckdb.connect(":memory:")
+        self._typing = typing_sql(spec, "raw", self.derived)
+        self._fast = fast_sql(spec) if not spec.nested_fields else ""
+        self._struct = _struct(spec)
+        self._n_keys = len(spec.wire_names)
+        self.drift: dict[str, str] = {}
+        self._top_names = tuple(
+            f'"{n}":'.encode() for n in (spec.count_field, "currency", spec.records_field)
+        )
+        self._record_key = f'"{spec.key[0]}":'.encode()
+        self._fast_typing = (
+            typing_sql(spec, f"({self._fast.strip().rstrip(';')})", self.derived) if self._fast else ""
+        )
+
+    def close(self) -> None:
+        """Release the private connection."""
+        self.con.close()
+
+    def __enter__(self) -> PageParser:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def parse(self, pages: Sequence[Path]) -> Iterator[ParsedChunk]:
+        """Yield one ParsedChunk per `chunk_pages` page files, in page order."""
+        for start in range(0, len(pages), self.chunk_pages):
+            yield self.parse_chunk(list(pages[start : start + self.chunk_pages]))
+
+    def _fast_ok(self, data: bytes) -> bool:
+        """Exact via DuckDB: no long number, and the records carry exactly the contract's fields.
+
+        Field check without parsing: every key is `"name":`, so the page's key count must be the envelope's
+        keys plus records x contract fields, with records counted by the grain key. Any difference (unknown
+        or missing field, a quote-colon inside a string) sends the page to the exact slow path.
+        """
+        if not self._fast or find_inexact_numbers(data):
+            return False
+        top = sum(1 for name in self._top_names if name in data)
+        return _key_count(data) == top + data.count(self._record_key) * self._n_keys
+
+    def parse_chunk(self, pages: list[Path]) -> ParsedChunk:
+        """Parse a few pages: one DuckDB query for the fast pages, the exact slow path for the others."""
+        drift: dict[str, str] = {}
+        fast: list[str] = []
+        slow: list[Path] = []
+        for path in pages:
+            if self._fast_ok(path.read_bytes()):
+                fast.append(str(path))
+            else:
+                slow.append(path)
+        frames: list[pl.DataFrame] = []
+        if fast:
+            params = {"files": fast, "struct": self._struct, **self.request}
+            frames.append(self.con.sql(self._fast_typing, params=params).pl())
+        slow_rows: list[dict[str, Any]] = []
+        for path in slow:
+            slow_rows.extend(_slow_rows(self.spec, path, drift)[0])
+        if slow_rows or not frames:
+            frames.append(self.type_raw(pa.Table.from_pylist(slow_rows, schema=raw_schema(self.spec))))
+        frame = pl.concat(frames) if len(frames) > 1 else frames[0]
+        order = {str(p): i for i, p in enumerate(pages)}
+        frame = frame.sort(pl.col(SOURCE).replace_strict(order, return_dtype=pl.Int64), INDEX)
+        self.drift.update({k: v for k, v in drift.items() if k not in self.drift})
+        return ParsedChunk(frame=frame, pages=pages, drift=drift, slow_pages=len(slow))
+
+    def type_raw(self, raw: pa.Table) -> pl.DataFrame:
+        """Typed frame of a raw relation (see `raw_schema`), with `_errors` per row."""
+        self.con.register("raw", raw)
+        try:
+            return self.con.sql(self._typing, params=self._params()).pl()
+        finally:
+            self.con.unregister("raw")
+
+    def type_records(
+        self, records: Sequence[Mapping[str, Any]], source: str, currency: str | None
+    ) -> pl.DataFrame:
+        """Typed frame of in-memory records (Decimal numbers), e.g. flattened nested records."""
+        drift: dict[str, str] = {}
+        rows = records_to_raw(self.spec, records, source, currency, drift)
+        self.drift.update({k: v for k, v in drift.items() if k not in self.drift})
+        return self.type_raw(pa.Table.from_pylist(rows, schema=raw_schema(self.spec)))
+
+    def _params(self) -> dict[str, Any] | None:
+        return dict(self.request) if self.request else None

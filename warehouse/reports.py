@@ -1,0 +1,345 @@
+"""The monthly reconciliation report: one offline HTML file (inline SVG charts), an XLSX workbook and CSVs.
+
+Everything a month-end reviewer needs travels as files: no external assets, scripts or fonts, so the
+HTML opens the same from an e-mail attachment as from the share.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import string
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+import xlsxwriter
+
+from warehouse.export_safety import esc, money, write_cell, write_csv
+from warehouse.reconciliation import OK_STATUSES, RULES, STATUSES, load_findings
+from warehouse.sqlfiles import sql
+
+REPORT_STEM = "reconciliation"
+TOP_FINDINGS = 10
+_COLORS = ("#4e79a7", "#f28e2b", "#e15759", "#59a14f")
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """What the report shows, read once from the marts."""
+
+    month: str
+    run_id: str
+    settings: dict[str, Any]
+    findings: pl.DataFrame
+    daily: pl.DataFrame
+    variance: pl.DataFrame
+    incentives: pl.DataFrame
+    drilldown: pl.DataFrame
+
+    @property
+    def unexplained(self) -> pl.DataFrame:
+        """Findings outside the tolerance, largest difference first."""
+        return self.findings.filter(~pl.col("status").is_in(list(OK_STATUSES))).sort(
+            pl.col("difference").abs(), descending=True, nulls_last=True
+        )
+
+    def totals(self) -> list[tuple[str, Decimal]]:
+        """The key totals: what the month cost, what the bill says, what was found."""
+
+        def col_sum(frame: pl.DataFrame, column: str) -> Decimal:
+            values = [v for v in frame[column].to_list() if v is not None] if frame.height else []
+            return sum(values, Decimal(0))
+
+        r1 = self.findings.filter(pl.col("rule") == "R1")
+        return [
+            ("Consumption, resale (fee records)", col_sum(self.daily, "resale_amount")),
+            ("Consumption, referral (fee records)", col_sum(self.daily, "referral_amount")),
+            ("Monthly bill, resale (monthly-sum)", col_sum(r1, "right_amount")),
+            ("R1 difference, detail - bill", col_sum(r1, "difference")),
+            ("Incentives due", col_sum(self.incentives, "due_amount")),
+            ("Incentives paid (matched top-ups)", col_sum(self.incentives, "paid_amount")),
+        ]
+
+
+def _frame(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> pl.DataFrame:
+    return con.sql(sql(f"marts/{name}"), params=params).pl()
+
+
+def read_report_data(con: duckdb.DuckDBPyConnection, run_id: str) -> ReportData:
+    """Collect the report's data for one reconciliation run."""
+    rows = con.execute(sql("marts/select_reconciliation_run"), {"run_id": run_id}).fetchall()
+    if not rows:
+        raise LookupError(f"no reconciliation run {run_id!r} in marts.reconciliation_runs")
+    row = rows[0]
+    month = str(row[1])
+    return ReportData(
+        month=month,
+        run_id=run_id,
+        settings=json.loads(row[2]),
+        findings=load_findings(con, run_id),
+        daily=_frame(con, "select_daily_consumption", {"month": month}),
+        variance=_frame(con, "select_variance_by_customer", {"run_id": run_id}),
+        incentives=_frame(con, "select_incentives_due_vs_paid", {"month": month, "run_id": run_id}),
+        drilldown=_frame(con, "select_drilldown", {"run_id": run_id}),
+    )
+
+
+def status_counts(findings: pl.DataFrame) -> dict[str, dict[str, int]]:
+    """rule -> status -> rows, zeros included."""
+    counts = {rule: dict.fromkeys(STATUSES, 0) for rule in RULES}
+    for rule, status, n in findings.group_by("rule", "status").len().iter_rows():
+        counts.setdefault(rule, dict.fromkeys(STATUSES, 0))[status] = n
+    return counts
+
+
+def bar_chart(
+    title: str,
+    labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence[Decimal | None]]],
+    width: int = 520,
+) -> str:
+    """A horizontal (grouped) bar chart as inline SVG; bars left of the zero line are negative."""
+    label_w, pad, bar_h, gap = 150, 10, 9, 6
+    values = [float(v or 0) for _, vals in series for v in vals]
+    low, high = min([0.0, *values]), max([0.0, *values])
+    span = (high - low) or 1.0
+    plot_w = width - label_w - 2 * pad - 70
+    group_h = bar_h * len(series) + gap
+    height = 40 + max(len(labels), 1) * group_h + 24
+
+    def x(v: float) -> float:
+        return label_w + pad + (v - low) / span * plot_w
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+        f'aria-label="{esc(title)}">',
+        f'<text x="{pad}" y="18" font-size="14" font-weight="bold">{esc(title)}</text>',
+    ]
+    for i, label in enumerate(labels):
+        y0 = 32 + i * group_h
+        parts.append(
+            f'<text x="{label_w}" y="{y0 + bar_h * len(series) / 2 + 4:.1f}" font-size="10" '
+            f'text-anchor="end">{esc(label[:24])}</text>'
+        )
+        for s, (_, vals) in enumerate(series):
+            v = float(vals[i] or 0)
+            left, right = sorted((x(0.0), x(v)))
+            parts.append(
+                f'<rect x="{left:.1f}" y="{y0 + s * bar_h}" width="{max(right - left, 0.5):.1f}" '
+                f'height="{bar_h - 1}" fill="{_COLORS[s % len(_COLORS)]}"><title>{esc(label)}: '
+                f"{esc(money(vals[i]))}</title></rect>"
+            )
+            parts.append(
+                f'<text x="{right + 3:.1f}" y="{y0 + s * bar_h + bar_h - 1}" font-size="8">'
+                f"{esc(money(vals[i]))}</text>"
+            )
+    zero = x(0.0)
+    bottom = 32 + max(len(labels), 1) * group_h
+    parts.append(
+        f'<line x1="{zero:.1f}" y1="28" x2="{zero:.1f}" y2="{bottom}" stroke="#333" stroke-width="1"/>'
+    )
+    for s, (name, _) in enumerate(series):
+        lx = label_w + pad + s * 150
+        parts.append(
+            f'<rect x="{lx}" y="{bottom + 8}" width="10" height="10" fill="{_COLORS[s % len(_COLORS)]}"/>'
+        )
+        parts.append(f'<text x="{lx + 14}" y="{bottom + 17}" font-size="10">{esc(name)}</text>')
+    if not labels:
+        parts.append(f'<text x="{label_w}" y="44" font-size="11">no data</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _keys_text(keys: str) -> str:
+    return ", ".join(f"{k}={v}" for k, v in json.loads(keys).items())
+
+
+def _charts(data: ReportData) -> list[str]:
+    daily = data.daily
+    top = data.unexplained.head(TOP_FINDINGS)
+    return [
+        bar_chart(
+            "Daily consumption (payable, CNY)",
+            [str(d) for d in daily["day"].to_list()],
+            [("resale", daily["resale_amount"].to_list()), ("referral", daily["referral_amount"].to_list())],
+        ),
+        bar_chart(
+            "R1 variance by customer (detail - bill)",
+            [
+                f"{n or ''} {c}".strip()
+                for c, n in zip(data.variance["customer_id"], data.variance["customer_name"], strict=True)
+            ],
+            [("difference", data.variance["difference"].to_list())],
+        ),
+        bar_chart(
+            f"Top {TOP_FINDINGS} findings by difference",
+            [f"{r} {_keys_text(k)}" for r, k in zip(top["rule"], top["keys"], strict=True)],
+            [("difference", top["difference"].to_list())],
+        ),
+        bar_chart(
+            "Incentives due vs paid",
+            data.incentives["incentive_bill_id"].to_list(),
+            [
+                ("due", data.incentives["due_amount"].to_list()),
+                ("paid", data.incentives["paid_amount"].to_list()),
+            ],
+        ),
+    ]
+
+
+def render_html(data: ReportData, generated_at: dt.datetime) -> str:
+    """The self-contained report; every value from the data is escaped."""
+    counts = status_counts(data.findings)
+    unexplained = data.unexplained
+    ok = unexplained.is_empty()
+    template = string.Template(
+        resources.files("warehouse").joinpath("templates", "reconciliation.html").read_text(encoding="utf-8")
+    )
+    finding_rows = (
+        "\n".join(
+            "<tr>"
+            + "".join(f"<td>{esc(v)}</td>" for v in (row["rule"], row["kind"], _keys_text(row["keys"])))
+            + "".join(
+                f'<td class="num">{esc(money(row[c]))}</td>'
+                for c in ("left_amount", "right_amount", "difference")
+            )
+            + f"<td>{esc(row['status'])}</td><td>{esc(row['detail'])}</td></tr>"
+            for row in unexplained.iter_rows(named=True)
+        )
+        or '<tr><td colspan="8">none</td></tr>'
+    )
+    drill_rows = (
+        "\n".join(
+            f"<tr><td>{esc(r['balance_type'])}</td><td>{esc(r['day'])}</td>"
+            + "".join(
+                f'<td class="num">{esc(money(r[c]))}</td>'
+                for c in ("left_amount", "right_amount", "difference")
+            )
+            + "</tr>"
+            for r in data.drilldown.iter_rows(named=True)
+        )
+        or '<tr><td colspan="5">none</td></tr>'
+    )
+    return template.substitute(
+        title=esc(f"Reconciliation {data.month}"),
+        heading=esc(f"Reconciliation of {data.month}"),
+        verdict_class="ok" if ok else "bad",
+        verdict=esc(
+            "Everything matched or is within tolerance."
+            if ok
+            else f"{unexplained.height} unexplained finding(s) need a look."
+        ),
+        run_id=esc(data.run_id),
+        generated_at=esc(generated_at.isoformat(sep=" ", timespec="seconds")),
+        rules=esc(", ".join(data.settings.get("rules", []))),
+        tolerance=esc(data.settings.get("tolerance", "")),
+        totals_rows="\n".join(
+            f'<tr><td>{esc(label)}</td><td class="num">{esc(money(value))}</td></tr>'
+            for label, value in data.totals()
+        ),
+        status_headers="".join(f'<th class="num">{esc(s)}</th>' for s in STATUSES),
+        status_rows="\n".join(
+            f"<tr><td>{esc(rule)}</td>" + "".join(f'<td class="num">{by[s]}</td>' for s in STATUSES) + "</tr>"
+            for rule, by in counts.items()
+        ),
+        charts="\n".join(_charts(data)),
+        finding_rows=finding_rows,
+        drill_rows=drill_rows,
+        settings=esc(json.dumps(data.settings, indent=2, ensure_ascii=False)),
+    )
+
+
+def write_xlsx(data: ReportData, path: Path) -> Path:
+    """Summary sheet, then one sheet per finding kind with every compared key (matched ones too)."""
+    book = xlsxwriter.Workbook(str(path))
+    try:
+        fmt = book.add_format({"num_format": "#,##0.00"})
+        bold = book.add_format({"bold": True})
+        summary = book.add_worksheet("summary")
+        rows: list[tuple[Any, ...]] = [
+            ("month", data.month),
+            ("run_id", data.run_id),
+            ("unexplained", data.unexplained.height),
+            (),
+            *data.totals(),
+            (),
+            ("rule", *STATUSES),
+            *((rule, *by.values()) for rule, by in status_counts(data.findings).items()),
+            (),
+            ("setting", "value"),
+            *(
+                (k, json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v)
+                for k, v in data.settings.items()
+            ),
+        ]
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                write_cell(summary, r, c, value, fmt)
+        summary.set_column(0, 0, 36)
+        summary.set_column(1, 6, 16)
+        columns = ("rule", "keys", "left_amount", "right_amount", "difference", "status", "detail")
+        for kind in sorted(set(data.findings["kind"].to_list())):
+            sheet = book.add_worksheet(kind[:31])
+            for c, name in enumerate(columns):
+                sheet.write_string(0, c, name, bold)
+            subset = data.findings.filter(pl.col("kind") == kind)
+            for r, row in enumerate(subset.select(columns).iter_rows(), start=1):
+                for c, value in enumerate(row):
+                    write_cell(sheet, r, c, value, fmt)
+            sheet.set_column(1, 1, 48)
+            sheet.set_column(2, 4, 16)
+            sheet.set_column(6, 6, 60)
+    finally:
+        book.close()
+    return path
+
+
+def _frame_csv(frame: pl.DataFrame, path: Path) -> Path:
+    return write_csv(path, frame.columns, frame.iter_rows())
+
+
+def write_report(con: duckdb.DuckDBPyConnection, run_id: str, out_dir: Path) -> dict[str, Path]:
+    """Write reconciliation.html, reconciliation.xlsx and the CSVs of one run into out_dir."""
+    data = read_report_data(con, run_id)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    html_path = out_dir / f"{REPORT_STEM}.html"
+    html_path.write_text(render_html(data, dt.datetime.now(dt.UTC).replace(tzinfo=None)), encoding="utf-8")
+    return {
+        "html": html_path,
+        "xlsx": write_xlsx(data, out_dir / f"{REPORT_STEM}.xlsx"),
+        "findings_csv": _frame_csv(data.findings, out_dir / f"{REPORT_STEM}-findings.csv"),
+        "daily_csv": _frame_csv(data.daily, out_dir / f"{REPORT_STEM}-daily-consumption.csv"),
+        "variance_csv": _frame_csv(data.variance, out_dir / f"{REPORT_STEM}-variance-by-customer.csv"),
+        "incentives_csv": _frame_csv(data.incentives, out_dir / f"{REPORT_STEM}-incentives.csv"),
+        "drilldown_csv": _frame_csv(data.drilldown, out_dir / f"{REPORT_STEM}-r2-drilldown.csv"),
+    }
+
+
+def summary_text(data: ReportData, paths: dict[str, Path] | None = None) -> str:
+    """The one-screen summary `pbw reconcile` prints."""
+    lines = [f"Reconciliation {data.month} (run {data.run_id})", ""]
+    lines.append(f"{'rule':<5}" + "".join(f"{s:>17}" for s in STATUSES))
+    for rule, by in status_counts(data.findings).items():
+        lines.append(f"{rule:<5}" + "".join(f"{by[s]:>17}" for s in STATUSES))
+    lines.append("")
+    for label, value in data.totals():
+        lines.append(f"{label:<40}{money(value):>20}")
+    unexplained = data.unexplained
+    lines.append("")
+    if unexplained.is_empty():
+        lines.append("All matched or within tolerance.")
+    else:
+        lines.append(f"{unexplained.height} unexplained finding(s); largest:")
+        for row in unexplained.head(TOP_FINDINGS).iter_rows(named=True):
+            amount = money(row["difference"])
+            lines.append(f"  {row['rule']} {row['status']:<14} {amount:>14}  {_keys_text(row['keys'])}")
+    if paths:
+        lines.append("")
+        lines.extend(f"{name:<16}{path}" for name, path in paths.items())
+    return "\n".join(lines)
