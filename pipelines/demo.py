@@ -23,7 +23,7 @@ QUERIES = (
     "SELECT bill_cycle, count(*) AS records, sum(payment_amount) AS payable FROM billing.consumption_records "
     "GROUP BY ALL ORDER BY 1",
     "SELECT rule, status, count(*) AS findings FROM marts.reconciliation_findings GROUP BY ALL ORDER BY 1, 2",
-    "SELECT invoice_number, customer_id, total_amount, status FROM marts.invoices ORDER BY 1 LIMIT 10",
+    "SELECT invoice_number, customer_id, amount_due, status FROM marts.invoices ORDER BY 1 LIMIT 10",
 )
 
 
@@ -59,7 +59,7 @@ def start_sandbox(env: dict[str, str], today: date) -> tuple[subprocess.Popen[st
             exports[name] = value.strip("'\"")
     if "PBW_ENDPOINT" not in exports:
         proc.kill()
-        raise SystemExit("demo: the sandbox did not start (no PBW_ENDPOINT line); run `pbw sandbox serve` to see why")
+        raise SystemExit("demo: the sandbox printed no PBW_ENDPOINT line; run `pbw sandbox serve` to see why")
     return proc, exports
 
 

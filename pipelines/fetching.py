@@ -99,11 +99,6 @@ def day_window(context: OpExecutionContext) -> tuple[date, date]:
     return window.start.date(), (window.end - timedelta(days=1)).date()
 
 
-def cycle_window(context: OpExecutionContext) -> list[str]:
-    """Billing cycles of the run's monthly partition range, in order."""
-    return list(context.partition_keys)
-
-
 def day_keys(begin: date, end: date) -> tuple[str, ...]:
     """Daily partition keys begin..end."""
     return tuple((begin + timedelta(days=i)).isoformat() for i in range((end - begin).days + 1))

@@ -10,7 +10,7 @@ import os
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from dagster import DailyPartitionsDefinition, MonthlyPartitionsDefinition, PartitionKeyRange
+from dagster import DailyPartitionsDefinition, MonthlyPartitionsDefinition
 
 TIMEZONE = "Asia/Shanghai"
 BEIJING = ZoneInfo(TIMEZONE)
@@ -48,11 +48,6 @@ def lookback_window(day: date, lookback_days: int, first: date | None = None) ->
     begin = day - timedelta(days=lookback_days)
     floor = first or start_date()
     return max(begin, floor), day
-
-
-def daily_range(begin: date, end: date) -> PartitionKeyRange:
-    """Partition key range of the daily partitions from begin to end inclusive."""
-    return PartitionKeyRange(start=begin.isoformat(), end=end.isoformat())
 
 
 def days(begin: date, end: date) -> list[date]:

@@ -14,6 +14,8 @@ import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+import duckdb
+
 from warehouse.connection import writer
 from warehouse.invoice_documents import write_invoice_files
 from warehouse.invoicing import generate_invoices, list_invoices, void_invoice
@@ -61,7 +63,7 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
             result = reconcile_month(con, args.month, settings)
             paths = write_report(con, result.run_id, _reports_dir(args))
             print(summary_text(read_report_data(con, result.run_id), paths))
-    except (ConfigError, ValueError, OSError, RuntimeError, LookupError) as exc:
+    except (ConfigError, ValueError, OSError, RuntimeError, LookupError, duckdb.Error) as exc:
         print(f"pbw reconcile: {exc}", file=sys.stderr)
         return EXIT_ERROR
     return EXIT_OK if result.unexplained.is_empty() else EXIT_FINDINGS
@@ -79,7 +81,7 @@ def cmd_invoice(args: argparse.Namespace) -> int:
             docs = [d for d in list_invoices(con, args.month, args.customer) if d.status != "void"]
         for doc in docs:
             write_invoice_files(doc, book.issuer, out)
-    except (ConfigError, ValueError, OSError, RuntimeError) as exc:
+    except (ConfigError, ValueError, OSError, RuntimeError, duckdb.Error) as exc:
         print(f"pbw invoice: {exc}", file=sys.stderr)
         return EXIT_ERROR
     print(

@@ -27,6 +27,7 @@ import pyarrow as pa
 from schemas import account_transactions, consumption_records, customers, incentive_records, monthly_bills
 from schemas.columns import DatasetSpec
 from schemas.validation import RuleSettings, SRule, split_valid
+from warehouse.connection import writer
 from warehouse.parse import INDEX, SOURCE, PageParser, check_required, date_from, load_page, raw_record
 from warehouse.sqlfiles import sql
 
@@ -390,7 +391,7 @@ def _span_label(parts: PartitionSet) -> str:
 
 
 def replace_partitions(
-    con: duckdb.DuckDBPyConnection,
+    target: duckdb.DuckDBPyConnection | Path | str,
     spec: DatasetSpec,
     partitions: Sequence[Partition] | PartitionSet,
     batches: Iterable[pa.Table | pl.DataFrame],
@@ -404,7 +405,14 @@ def replace_partitions(
 
     `batches` may be a generator that fills `quarantine`, `log.rows_in` and `drift` as it streams; they are
     read after the batches are exhausted. `after_insert` runs inside the transaction (e.g. side tables).
+    `target` is an open writer connection or a warehouse path (then a writer is opened for this load).
     """
+    if not isinstance(target, duckdb.DuckDBPyConnection):
+        with writer(target) as con:
+            return replace_partitions(
+                con, spec, partitions, batches, context, quarantine, log, drift, after_insert
+            )
+    con = target
     parts = partitions if isinstance(partitions, PartitionSet) else partition_set(spec, partitions)
     quarantine = quarantine if quarantine is not None else Quarantine()
     log = log if log is not None else LoadLog()
@@ -442,7 +450,7 @@ def _pages(items: Pages, endpoint: str) -> tuple[list[Path], list[SweepLike]]:
 
 
 def _matches(name: str, endpoint: str) -> bool:
-    """A sweep belongs to a dataset by its endpoint name (partner_center.endpoints, e.g. 'res_fee_records')."""
+    """A sweep belongs to a dataset by its endpoint name (partner_center.endpoints: 'res_fee_records')."""
     return name == endpoint
 
 

@@ -133,7 +133,8 @@ def _value(column: Column, raw: str, name: str) -> str:
         # spreadsheet exports write integers as '2026.0'
         return (
             f"CASE WHEN {v} IS NOT NULL THEN {v} WHEN {raw} IS NULL THEN NULL "
-            f"WHEN regexp_full_match({raw}, '-?[0-9]+\\.0+') THEN TRY_CAST(split_part({raw}, '.', 1) AS {column.dtype}) END"
+            f"WHEN regexp_full_match({raw}, '-?[0-9]+\\.0+') "
+            f"THEN TRY_CAST(split_part({raw}, '.', 1) AS {column.dtype}) END"
         )
     return v
 
@@ -174,8 +175,8 @@ def typing_sql(spec: DatasetSpec, relation: str, derived: Mapping[str, str] | No
         f", {_q(raw_name(c.wire))}" for c in spec.record_columns if c.wire and c.dtype != "VARCHAR"
     )
     level2 = (
-        f"SELECT {SOURCE}, {INDEX}, {PRE_ERRORS}, TRY_CAST({EXTRA} AS JSON) AS extra{raws}, {', '.join(values)} "
-        f"FROM ({level1})"
+        f"SELECT {SOURCE}, {INDEX}, {PRE_ERRORS}, TRY_CAST({EXTRA} AS JSON) AS extra{raws}, "
+        f"{', '.join(values)} FROM ({level1})"
     )
     any_bad = " OR ".join(c for c, _ in bad) or "false"
     messages = ", ".join(f"CASE WHEN {c} THEN {m} END" for c, m in bad) or "NULL"
@@ -349,7 +350,6 @@ class PageParser:
         self._top_names = tuple(
             f'"{n}":'.encode() for n in (spec.count_field, "currency", spec.records_field)
         )
-        self._record_key = f'"{spec.key[0]}":'.encode()
         self._fast_typing = (
             typing_sql(spec, f"({self._fast.strip().rstrip(';')})", self.derived) if self._fast else ""
         )
@@ -369,32 +369,39 @@ class PageParser:
         for start in range(0, len(pages), self.chunk_pages):
             yield self.parse_chunk(list(pages[start : start + self.chunk_pages]))
 
-    def _fast_ok(self, data: bytes) -> bool:
-        """Exact via DuckDB: no long number, and the records carry exactly the contract's fields.
+    def _fields_budget(self, data: bytes) -> int | None:
+        """Keys the page's records hold (None when a long number rules the fast path out).
 
-        Field check without parsing: every key is `"name":`, so the page's key count must be the envelope's
-        keys plus records x contract fields, with records counted by the grain key. Any difference (unknown
-        or missing field, a quote-colon inside a string) sends the page to the exact slow path.
+        Every JSON key is written `"name":`, so the page's key count minus the envelope's keys must equal
+        records x contract fields; the parser checks that against the records DuckDB read. Any difference
+        (unknown or missing field, a quote-colon inside a string) sends the page to the exact slow path.
         """
         if not self._fast or find_inexact_numbers(data):
-            return False
+            return None
         top = sum(1 for name in self._top_names if name in data)
-        return _key_count(data) == top + data.count(self._record_key) * self._n_keys
+        return _key_count(data) - top
 
     def parse_chunk(self, pages: list[Path]) -> ParsedChunk:
         """Parse a few pages: one DuckDB query for the fast pages, the exact slow path for the others."""
         drift: dict[str, str] = {}
-        fast: list[str] = []
+        budgets: dict[str, int] = {}
         slow: list[Path] = []
         for path in pages:
-            if self._fast_ok(path.read_bytes()):
-                fast.append(str(path))
-            else:
+            budget = self._fields_budget(path.read_bytes())
+            if budget is None:
                 slow.append(path)
+            else:
+                budgets[str(path)] = budget
         frames: list[pl.DataFrame] = []
-        if fast:
-            params = {"files": fast, "struct": self._struct, **self.request}
-            frames.append(self.con.sql(self._fast_typing, params=params).pl())
+        if budgets:
+            params = {"files": list(budgets), "struct": self._struct, **self.request}
+            fast = self.con.sql(self._fast_typing, params=params).pl()
+            rows = dict(fast.group_by(SOURCE).len().iter_rows())
+            mismatched = [s for s, budget in budgets.items() if budget != rows.get(s, 0) * self._n_keys]
+            if mismatched:
+                fast = fast.filter(~pl.col(SOURCE).is_in(mismatched))
+                slow.extend(Path(s) for s in mismatched)
+            frames.append(fast)
         slow_rows: list[dict[str, Any]] = []
         for path in slow:
             slow_rows.extend(_slow_rows(self.spec, path, drift)[0])

@@ -24,6 +24,7 @@ import orjson
 from partner_center import signing
 from partner_center.sandbox import catalog as cat
 from partner_center.sandbox.config import SandboxConfig
+from partner_center.sandbox.exports import incentive_export_bytes
 from partner_center.sandbox.faults import PAGING_KINDS, FaultPlan
 from partner_center.sandbox.ratelimit import PeakRate, RateLimiter
 from partner_center.sandbox.world import World, dumps, month_end, month_start, shift_cycle, utc_text
@@ -46,6 +47,7 @@ MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 UTC_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 TOKEN_LIFETIME = timedelta(hours=24)
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class ApiError(Exception):
@@ -168,6 +170,7 @@ class Answer:
     status: int
     body: bytes
     headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    content_type: str = "application/json;charset=UTF-8"
 
 
 Handler = Callable[["SandboxApp", Request], Answer]
@@ -224,7 +227,7 @@ class SandboxApp:
             return
         request_id = uuid.uuid4().hex
         headers = [
-            (b"content-type", b"application/json;charset=UTF-8"),
+            (b"content-type", answer.content_type.encode()),
             (b"x-request-id", request_id.encode()),
             (b"content-length", str(len(answer.body)).encode()),
             *answer.headers,
@@ -239,7 +242,7 @@ class SandboxApp:
         query = scope.get("query_string", b"").decode("latin-1")
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         if path.startswith("/_sandbox/"):
-            return self.control(method, path, body)
+            return self.control(method, path, query, body)
         try:
             if path == TOKENS and method == "POST":
                 self.stats.requests[TOKENS] += 1
@@ -392,8 +395,10 @@ class SandboxApp:
         return Answer(201, dumps(payload), [(b"x-subject-token", token.encode())])
 
     # ------------------------------------------------------------------ control paths
-    def control(self, method: str, path: str, body: bytes) -> Answer:
+    def control(self, method: str, path: str, query: str, body: bytes) -> Answer:
         try:
+            if path == "/_sandbox/export/incentives" and method == "GET":
+                return self.incentive_export(dict(parse_qsl(query)))
             if path == "/_sandbox/manifest" and method == "GET":
                 return ok(self.world.manifest())
             if path == "/_sandbox/stats" and method == "GET":
@@ -416,6 +421,16 @@ class SandboxApp:
             raise ApiError(404, "APIG.0101", "Unknown sandbox control path.")
         except ApiError as exc:
             return Answer(exc.status, dumps({"error_code": exc.code, "error_msg": exc.message}))
+
+    def incentive_export(self, params: dict[str, str]) -> Answer:
+        """The console export of this running world (scenarios included), as the file's bytes."""
+        fmt, lang = params.get("format", "xlsx"), params.get("lang", "zh")
+        try:
+            data = incentive_export_bytes(self.world, params.get("month", ""), fmt, lang)
+        except (ValueError, IndexError) as exc:
+            raise ApiError(400, "CBC.0100", f"Invalid parameter: {exc}.") from None
+        content_type = "text/csv; charset=utf-8" if fmt == "csv" else XLSX_TYPE
+        return Answer(200, data, content_type=content_type)
 
     # ------------------------------------------------------------------ helpers for handlers
     def holder(self, params: Params) -> str | None:
@@ -574,7 +589,7 @@ def account_changes(app: SandboxApp, req: Request) -> Answer:
         ),
     )
     today = app.world.today
-    begin = p.day("trade_time_begin") or today.replace(year=today.year - 1)
+    begin = p.day("trade_time_begin") or today - timedelta(days=365)
     end = p.day("trade_time_end") or today
     if begin > end:
         raise invalid("trade_time_begin", "must not be after trade_time_end")

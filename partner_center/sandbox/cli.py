@@ -8,6 +8,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from partner_center.sandbox.config import SandboxConfig
 from partner_center.sandbox.exports import export_incentives, export_plans
 from partner_center.sandbox.ratelimit import parse_rate
@@ -66,13 +68,24 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _export_incentives(args: argparse.Namespace) -> int:
+    out = Path(args.out)
     try:
-        world = _config(args).build_world()
-        path = export_incentives(world, args.month, Path(args.out), fmt=args.format, lang=args.lang)
-    except ValueError as exc:
+        if args.url:
+            response = httpx.get(
+                f"{args.url.rstrip('/')}/_sandbox/export/incentives",
+                params={"month": args.month, "format": args.format, "lang": args.lang},
+                timeout=120,
+            )
+            if response.status_code != 200:
+                raise ValueError(response.json().get("error_msg", response.text))
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_bytes(response.content)
+        else:
+            export_incentives(_config(args).build_world(), args.month, out, fmt=args.format, lang=args.lang)
+    except (ValueError, httpx.HTTPError) as exc:
         print(f"pbw sandbox export incentives: {exc}", file=sys.stderr)
         return 2
-    print(path)
+    print(out)
     return 0
 
 
@@ -104,6 +117,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     incentives.add_argument("--format", choices=("xlsx", "csv"), default="xlsx")
     incentives.add_argument("--lang", choices=("zh", "en"), default="zh")
     incentives.add_argument("--out", required=True, help="file to write")
+    incentives.add_argument(
+        "--url",
+        default=None,
+        help="take the export from this running sandbox (its world, clock and scenarios)",
+    )
     _world_options(incentives)
     incentives.set_defaults(func=_export_incentives)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import io
+from datetime import datetime
 from pathlib import Path
 
 import xlsxwriter
@@ -65,18 +67,22 @@ def incentive_rows(world: World, month: str, lang: str = "zh") -> list[list[str]
     return rows
 
 
-def export_incentives(world: World, month: str, out: Path, fmt: str = "xlsx", lang: str = "zh") -> Path:
-    """Write month's 激励明细 export: XLSX (amounts as numbers) or CSV (UTF-8 BOM, amounts as exact text)."""
+def incentive_export_bytes(world: World, month: str, fmt: str = "xlsx", lang: str = "zh") -> bytes:
+    """Month's 激励明细 export: XLSX (amounts as numbers) or CSV (UTF-8 BOM, amounts as exact text).
+
+    Same world, same bytes (the workbook's creation time is pinned), so an inbox can dedupe by content hash.
+    """
     rows = incentive_rows(world, month, lang)
-    out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
-        with out.open("w", encoding="utf-8-sig", newline="") as handle:
-            csv.writer(handle).writerows(rows)
-        return out
+        text = io.StringIO()
+        csv.writer(text).writerows(rows)
+        return text.getvalue().encode("utf-8-sig")
     if fmt != "xlsx":
         raise ValueError("format must be xlsx or csv")
     numeric = {12, 13, 14}
-    workbook = xlsxwriter.Workbook(str(out))
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    workbook.set_properties({"created": datetime(int(month[:4]), int(month[5:7]), 1)})
     sheet = workbook.add_worksheet("激励明细" if lang == "zh" else "Incentive Details")
     for r, row in enumerate(rows):
         for c, value in enumerate(row):
@@ -87,6 +93,14 @@ def export_incentives(world: World, month: str, out: Path, fmt: str = "xlsx", la
             else:
                 sheet.write_string(r, c, value)
     workbook.close()
+    return buffer.getvalue()
+
+
+def export_incentives(world: World, month: str, out: Path, fmt: str = "xlsx", lang: str = "zh") -> Path:
+    """Write `incentive_export_bytes` to `out` (the console's 导出 download)."""
+    data = incentive_export_bytes(world, month, fmt, lang)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
     return out
 
 

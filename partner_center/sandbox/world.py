@@ -1171,42 +1171,42 @@ class World:
         if RECONCILIATION not in self.config.scenarios:
             return
         picks = ScenarioPicks(month=month)
-        # R1 bill differs: the first direct resale customer's on-demand bill gains a coupon deduction.
-        first = direct_resale[0]
-        recs = [r for r in self.cycle_records(first, month) if r.charging_mode == 3]
+        # R1 bill differs: the first direct resale customer with usage gets a coupon deduction on its bill.
+        first, recs = next(
+            (c, recs)
+            for c in direct_resale
+            if (recs := [r for r in self.cycle_records(c, month) if r.charging_mode == 3])
+        )
         picks.bill_delta_customer = first.customer_id
         picks.bill_delta_service = recs[0].service.code
         picks.bill_delta_resource_type = recs[0].resource_type.code
         # R1 missing detail: a no-rebate usage record of another customer is billed and paid, never served.
-        victim = next(c for c in with_free if c is not first)
-        hidden = next(
-            r
-            for r in self.cycle_records(victim, month)
+        victim, hidden = next(
+            (c, r)
+            for c in with_free
+            if c is not first
+            for r in self.cycle_records(c, month)
             if r.service.code in no_rebate
             and r.bill_date.day >= 10
             and r.visible_from == r.bill_date + timedelta(days=1)
         )
         picks.hidden_record_id = hidden.id
         # R5 duplicate: a referral customer's record is served twice in every sweep.
-        referral = next(c for c in self.customers_of(None) if c.association_type == "1")
-        duplicate = next(
-            r
-            for r in self.cycle_records(referral, month)
+        referral, duplicate = next(
+            (c, r)
+            for c in self.customers_of(None)
+            if c.association_type == "1"
+            for r in self.cycle_records(c, month)
             if r.bill_date.day >= 5 and r.visible_from == r.bill_date + timedelta(days=1)
         )
         picks.duplicate_record_id = duplicate.id
-        # R3 wrong rate: the first rebate-eligible incentive of a third customer uses a different rate.
-        third = next(c for c in direct_resale if c not in (first, victim))
-        base_services = sorted(
-            {
-                r.service.code
-                for r in self.cycle_records(third, month)
-                if r.service.code in cat.PLAN_RATES
-                and cat.SERVICE_BY_CODE[r.service.code].incentive_policy not in cat.NO_REBATE_POLICIES
-            }
+        # R3 wrong rate: the first incentive of a third customer uses a rate the plan does not have.
+        third_incentive = next(
+            i for i in self.incentives(month) if i.customer not in (first, victim) and i.base_amount >= 100
         )
+        third = third_incentive.customer
         picks.wrong_rate_customer = third.customer_id
-        picks.wrong_rate_service = base_services[0]
+        picks.wrong_rate_service = third_incentive.product_type
         picks.unpaid_bill_month = month
         self._caches = _Caches()
         self._cached_records = 0

@@ -16,6 +16,7 @@ import polars as pl
 import pytest
 
 from partner_center.sandbox.cli import register
+from partner_center.sandbox.exports import incentive_export_bytes
 from partner_center.sandbox.server import RunningSandbox
 
 Signed = Callable[..., httpx.Response]
@@ -198,3 +199,44 @@ def test_plan_export_matches_the_world(
     assert sandbox_cli(capsys, "export", "plans", "--out", str(out))[0] == 0
     rows = pl.read_csv(out, infer_schema=False).to_dicts()
     assert rows == httpx.get(f"{sandbox.url}/_sandbox/world").json()["plans"]
+
+
+def test_export_from_a_running_sandbox_is_that_worlds_export(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], sandbox_factory: Callable[..., RunningSandbox]
+) -> None:
+    box = sandbox_factory(seed=9, today=date(2026, 3, 20), rate_limit=None, scenario="reconciliation")
+    out = tmp_path / "from-url.xlsx"
+    code, err = sandbox_cli(
+        capsys, "export", "incentives", "--month", "2026-02", "--url", box.url, "--out", str(out)
+    )
+    assert code == 0, err
+    local = tmp_path / "local.xlsx"
+    code, err = sandbox_cli(
+        capsys,
+        "export",
+        "incentives",
+        "--month",
+        "2026-02",
+        "--out",
+        str(local),
+        "--seed",
+        "9",
+        "--today",
+        "2026-03-20",
+    )
+    assert code == 0, err
+    assert out.read_bytes() == incentive_export_bytes(box.app.world, "2026-02", "xlsx", "zh")
+    assert out.read_bytes() != local.read_bytes(), "the running world carries the scenario's wrong rate"
+    code, err = sandbox_cli(
+        capsys,
+        "export",
+        "incentives",
+        "--month",
+        "2026-03",
+        "--url",
+        box.url,
+        "--out",
+        str(tmp_path / "early.xlsx"),
+    )
+    assert code == 2
+    assert "published" in err

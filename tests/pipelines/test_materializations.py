@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -13,7 +14,9 @@ from conftest import SandboxFactory
 from dagster import RunRequest
 from pbw_harness import Harness
 
+from partner_center.sandbox.config import SandboxConfig
 from partner_center.sandbox.exports import export_incentives
+from partner_center.sandbox.server import start_in_thread
 from pipelines.commands import PlannedRun
 from pipelines.sensors import inbox_requests
 
@@ -21,13 +24,14 @@ TODAY = date(2026, 11, 24)
 WEEK = (date(2026, 10, 5), date(2026, 10, 11))
 
 
-@pytest.fixture
-def week(sandbox_factory: SandboxFactory, tmp_path: Path) -> Harness:
-    """A small world (6 customers) with October closed, loaded for one week of October."""
-    box = sandbox_factory(customers=6, today=TODAY, rate_limit=None, seed=11)
-    harness = Harness(box, tmp_path, today=TODAY.isoformat())
-    harness.backfill(*WEEK)
-    return harness
+@pytest.fixture(scope="module")
+def week(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
+    """A small world (6 customers) with October closed, loaded for one week of October (shared: the
+    tests using it either read or prove that a rerun changes nothing)."""
+    with start_in_thread(SandboxConfig(customers=6, today=TODAY, rate_limit=None, seed=11)) as box:
+        harness = Harness(box, tmp_path_factory.mktemp("week"), today=TODAY.isoformat())
+        harness.backfill(*WEEK)
+        yield harness
 
 
 def _per_day(h: Harness, table: str, day_col: str, amount: str) -> dict[date, tuple[int, Decimal]]:
@@ -35,6 +39,7 @@ def _per_day(h: Harness, table: str, day_col: str, amount: str) -> dict[date, tu
     return {d: (n, total) for d, n, total in rows}
 
 
+@pytest.mark.xdist_group("week")
 def test_week_of_partitions_matches_the_api(week: Harness) -> None:
     begin, end = WEEK
     want = expected.consumption(week.box, begin, end)
@@ -52,6 +57,7 @@ def test_week_of_partitions_matches_the_api(week: Harness) -> None:
     assert week.query("SELECT count(*) FROM audit.quarantine") == [(0,)]
 
 
+@pytest.mark.xdist_group("week")
 def test_rerun_leaves_every_table_unchanged(week: Harness) -> None:
     before = week.snapshot()
     week.backfill(*WEEK)
@@ -144,3 +150,22 @@ def test_monthly_close_reconciles_and_invoices(sandbox_factory: SandboxFactory, 
     invoices = h.query("SELECT count(*) FROM marts.invoices WHERE month = '2026-10'")[0][0]
     assert md["invoices"]["created"] == invoices
     assert md["invoices"]["created"] > 0
+
+
+@pytest.mark.parametrize(("today", "fresh"), [("2026-10-12", True), ("2026-10-13", False)],
+                         ids=["yesterday-loaded", "yesterday-missing"])
+@pytest.mark.xdist_group("week")
+def test_freshness_checks_yesterday(week: Harness, today: str, fresh: bool) -> None:
+    week.today = today
+    try:
+        result = week.definitions().resolve_job_def("freshness_job").execute_in_process(
+            instance=week.instance, raise_on_error=False
+        )
+    finally:
+        week.today = TODAY.isoformat()
+    verdicts = {(e.asset_key.to_user_string(), e.check_name): e.passed
+                for e in result.get_asset_check_evaluations()}
+    assert verdicts == {
+        ("consumption_records", "freshness"): fresh,
+        ("account_transactions", "freshness"): fresh,
+    }

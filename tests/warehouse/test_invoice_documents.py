@@ -24,10 +24,13 @@ BOOK = PriceBook(
 )
 
 
+Issued = tuple[dict[str, InvoiceDocument], Path, dict[str, Decimal]]
+
+
 @pytest.fixture(scope="module")
 def issued(
     tmp_path_factory: pytest.TempPathFactory,
-) -> tuple[dict[str, InvoiceDocument], Path, dict[str, Decimal]]:
+) -> Issued:
     root = tmp_path_factory.mktemp("invoices")
     con = open_warehouse(root / "w.duckdb")
     world = build_world()
@@ -42,7 +45,7 @@ def issued(
     return docs, root / "out", warehouse_due
 
 
-def test_pdf_contains_the_key_totals(issued) -> None:
+def test_pdf_contains_the_key_totals(issued: Issued) -> None:
     docs, out, due = issued
     doc = docs["C1"]
     files = write_invoice_files(doc, BOOK.issuer, out)
@@ -53,7 +56,7 @@ def test_pdf_contains_the_key_totals(issued) -> None:
     assert "discount 5%" in text
 
 
-def test_html_has_totals_and_escapes_text(issued) -> None:
+def test_html_has_totals_and_escapes_text(issued: Issued) -> None:
     docs, out, due = issued
     html = write_invoice_files(docs["C1"], BOOK.issuer, out)["html"].read_text(encoding="utf-8")
     assert f'<td class="num" id="amount-due">{money(due["C1"])}</td>' in html
@@ -62,7 +65,7 @@ def test_html_has_totals_and_escapes_text(issued) -> None:
     assert "http" not in html.split("<style>")[0]
 
 
-def test_xlsx_opens_with_polars_and_totals_equal_the_warehouse(issued) -> None:
+def test_xlsx_opens_with_polars_and_totals_equal_the_warehouse(issued: Issued) -> None:
     docs, out, due = issued
     for customer_id, doc in docs.items():
         path = write_invoice_files(doc, BOOK.issuer, out)["xlsx"]
@@ -74,7 +77,7 @@ def test_xlsx_opens_with_polars_and_totals_equal_the_warehouse(issued) -> None:
         assert names["number"] == doc.invoice_number
 
 
-def test_csv_and_xlsx_neutralise_formulas_but_keep_numbers(issued) -> None:
+def test_csv_and_xlsx_neutralise_formulas_but_keep_numbers(issued: Issued) -> None:
     docs, out, _ = issued
     doc = docs["C2"]
     assert doc.customer_name.startswith("=")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -21,7 +22,10 @@ BOOK = PriceBook(
 )
 
 
-def expected_due(world_records: list[dict], customer_id: str, percent: Decimal) -> Decimal:
+Warehouse = tuple[duckdb.DuckDBPyConnection, list[dict[str, Any]]]
+
+
+def expected_due(world_records: list[dict[str, Any]], customer_id: str, percent: Decimal) -> Decimal:
     """Independent recomputation: per service net = payment - coupons; adjustment from the exact net."""
     by_service: dict[str, Decimal] = defaultdict(Decimal)
     for r in world_records:
@@ -37,7 +41,7 @@ def expected_due(world_records: list[dict], customer_id: str, percent: Decimal) 
     )
 
 
-def snapshot(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple], list[tuple], list[tuple]]:
+def snapshot(con: duckdb.DuckDBPyConnection) -> tuple[list[Any], list[Any], list[Any]]:
     return (
         con.execute("SELECT * FROM marts.invoices ORDER BY invoice_id").fetchall(),
         con.execute("SELECT * FROM marts.invoice_lines ORDER BY invoice_id, line_no").fetchall(),
@@ -46,14 +50,14 @@ def snapshot(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple], list[tuple], 
 
 
 @pytest.fixture
-def warehouse(tmp_path: Path) -> tuple[duckdb.DuckDBPyConnection, list[dict]]:
+def warehouse(tmp_path: Path) -> Warehouse:
     con = open_warehouse(tmp_path / "w.duckdb")
     world = build_world()
     world.load(con)
     return con, world.tables["billing.consumption_records"]
 
 
-def test_invoice_totals_equal_warehouse_after_price_book(warehouse) -> None:
+def test_invoice_totals_equal_warehouse_after_price_book(warehouse: Warehouse) -> None:
     con, records = warehouse
     run = generate_invoices(con, MONTH, BOOK)
     assert {d.customer_id for d in run.created} == {"C1", "C2"}, "resale customers only"
@@ -73,7 +77,7 @@ def test_invoice_totals_equal_warehouse_after_price_book(warehouse) -> None:
     assert next(d for d in run.created if d.customer_id == "C1").price_rule == "discount 7.5%"
 
 
-def test_issue_numbers_sequentially_and_regeneration_changes_nothing(warehouse) -> None:
+def test_issue_numbers_sequentially_and_regeneration_changes_nothing(warehouse: Warehouse) -> None:
     con, _ = warehouse
     run = generate_invoices(con, MONTH, BOOK, issue=True)
     assert sorted(d.invoice_number for d in run.issued) == ["EP-000001", "EP-000002"]
@@ -84,7 +88,7 @@ def test_issue_numbers_sequentially_and_regeneration_changes_nothing(warehouse) 
     assert snapshot(con) == before
 
 
-def test_drafts_are_kept_when_unchanged_and_replaced_when_data_changes(warehouse) -> None:
+def test_drafts_are_kept_when_unchanged_and_replaced_when_data_changes(warehouse: Warehouse) -> None:
     con, _ = warehouse
     first = generate_invoices(con, MONTH, BOOK, customer_id="C1")
     second = generate_invoices(con, MONTH, BOOK, customer_id="C1")
@@ -99,7 +103,7 @@ def test_drafts_are_kept_when_unchanged_and_replaced_when_data_changes(warehouse
     assert third.created[0].amount_due - first.created[0].amount_due == Decimal("0.93")  # 1.00 less 7.5 %
 
 
-def test_restatement_after_issue_gives_exactly_one_note(warehouse) -> None:
+def test_restatement_after_issue_gives_exactly_one_note(warehouse: Warehouse) -> None:
     con, records = warehouse
     generate_invoices(con, MONTH, BOOK, issue=True)
     refund = next(
@@ -133,7 +137,7 @@ def test_restatement_after_issue_gives_exactly_one_note(warehouse) -> None:
     assert snapshot(con) == before
 
 
-def test_void_then_regenerate_issues_a_fresh_invoice(warehouse) -> None:
+def test_void_then_regenerate_issues_a_fresh_invoice(warehouse: Warehouse) -> None:
     con, _ = warehouse
     run = generate_invoices(con, MONTH, BOOK, customer_id="C1", issue=True)
     void_invoice(con, run.issued[0].invoice_id)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import polars as pl
 import pytest
 from wh_pages import Raw, bill_sum, days, fee_pages, fee_record, transaction_record, write_page
 
@@ -305,3 +306,52 @@ def test_customers_current_and_history(tmp_path: Path) -> None:
         ("c3", "Gamma", True),
     ]
     assert managers == [("am-1",), ("am-1",)]
+
+
+def test_replace_partitions_accepts_a_path_and_prevalidated_batches(tmp_path: Path) -> None:
+    from schemas import consumption_records
+    from warehouse.load import LoadContext, LoadLog, Quarantine, replace_partitions
+    from warehouse.parse import PageParser, date_from
+
+    page = write_page(tmp_path / "p.json", [fee_record(i, DAY) for i in range(3)])
+    with PageParser(consumption_records.SPEC, derived={"bill_date": date_from("trade_time_utc")}) as parser:
+        (chunk,) = list(parser.parse([page]))
+    context = LoadContext(run_id="direct", partner_domain_id="p-1")
+    rows = chunk.frame.with_columns(
+        pl.lit("p-1").alias("partner_domain_id"), pl.lit(context.load_id).alias("load_id")
+    ).select([c.name for c in consumption_records.SPEC.all_columns])
+    quarantine_rows = Quarantine()
+    quarantine_rows.add("consumption_records", DAY.isoformat(), "x", ["made up"], {"id": "x"})
+    result = replace_partitions(
+        tmp_path / "w.duckdb",
+        consumption_records.SPEC,
+        [(DAY, date(2026, 1, 16))],
+        [rows],
+        context,
+        quarantine_rows,
+        LoadLog(rows_in=4),
+    )
+    assert result.rows_loaded == 3
+    assert result.rows_quarantined == 1
+    balanced(result)
+    with writer(tmp_path / "w.duckdb") as con:
+        assert con.execute(
+            "SELECT count(*), min(partner_domain_id) FROM billing.consumption_records"
+        ).fetchall() == [(3, "p-1")]
+        assert con.execute("SELECT run_id, partitions FROM audit.load_log").fetchall() == [
+            ("direct", [DAY.isoformat()])
+        ]
+
+
+@pytest.mark.parametrize(("source", "expected"), [("trade_time", date(2026, 1, 16)), ("consume_time", DAY)])
+def test_bill_date_follows_the_configured_timestamp_in_beijing_time(
+    tmp_path: Path, source: str, expected: date
+) -> None:
+    # trade 2026-01-15 16:30 UTC = Jan 16 00:30 Beijing; consumed 2026-01-14 17:00 UTC = Jan 15 01:00 Beijing
+    record = fee_record(1, DAY, trade_time="2026-01-15T16:30:00Z", consume_time="2026-01-14T17:00:00Z")
+    page = write_page(tmp_path / "p.json", [record])
+    with writer(tmp_path / "w.duckdb") as con:
+        result = load_consumption(con, [page], [DAY.isoformat(), "2026-01-16"], bill_date_from=source)
+        rows = con.execute("SELECT bill_date FROM billing.consumption_records").fetchall()
+    assert result.rows_loaded == 1
+    assert rows == [(expected,)]

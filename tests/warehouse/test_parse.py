@@ -111,7 +111,8 @@ def test_unknown_field_goes_to_extra_and_schema_drift(tmp_path: Path) -> None:
         result = load_consumption(con, [page], [DAY.isoformat()])
         extra = dict(con.execute("SELECT id, extra FROM billing.consumption_records").fetchall())
         drift = con.execute("SELECT dataset, field, sample FROM audit.schema_drift").fetchall()
-    assert result.rows_loaded == 2
+    assert result.rows_loaded == 2 == result.rows_in
+    assert result.rows_quarantined == 0
     assert extra["fee-00000001"] is None
     assert '"tier": "gold"' in extra["fee-00000002"]
     assert drift == [("consumption_records", "brand_new_field", '{"tier": "gold"}')]

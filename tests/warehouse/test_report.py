@@ -8,6 +8,7 @@ import re
 import xml.etree.ElementTree as ET
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -32,8 +33,11 @@ rate = "0.03"
 """
 
 
+BrokenMonth = tuple[Path, dict[str, Path], dict[str, Any]]
+
+
 @pytest.fixture(scope="module")
-def broken_month(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Path], dict]:
+def broken_month(tmp_path_factory: pytest.TempPathFactory) -> BrokenMonth:
     root = tmp_path_factory.mktemp("report")
     con = open_warehouse(root / "w.duckdb")
     world = build_world()
@@ -49,7 +53,7 @@ def broken_month(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[s
     return root, paths, {"resale": resale, "bills": bills, "result": result}
 
 
-def test_html_report_is_offline_and_shows_key_totals(broken_month) -> None:
+def test_html_report_is_offline_and_shows_key_totals(broken_month: BrokenMonth) -> None:
     _, paths, facts = broken_month
     html = paths["html"].read_text(encoding="utf-8")
     assert money(facts["resale"].quantize(Decimal("0.01"))) in html
@@ -64,7 +68,7 @@ def test_html_report_is_offline_and_shows_key_totals(broken_month) -> None:
     assert "BALANCE_TYPE_CREDIT</td><td>2026-03-20</td>" in html
 
 
-def test_xlsx_has_summary_and_one_sheet_per_kind_with_warehouse_totals(broken_month) -> None:
+def test_xlsx_has_summary_and_one_sheet_per_kind_with_warehouse_totals(broken_month: BrokenMonth) -> None:
     _, paths, facts = broken_month
     sheets = pl.read_excel(paths["xlsx"], sheet_id=0)
     kinds = set(facts["result"].findings["kind"].to_list())
@@ -77,7 +81,7 @@ def test_xlsx_has_summary_and_one_sheet_per_kind_with_warehouse_totals(broken_mo
     assert Decimal(str(rows["Consumption, resale (fee records)"])) == facts["resale"]
 
 
-def test_findings_csv_lists_every_compared_key(broken_month) -> None:
+def test_findings_csv_lists_every_compared_key(broken_month: BrokenMonth) -> None:
     _, paths, facts = broken_month
     with paths["findings_csv"].open(encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
