@@ -750,7 +750,7 @@ def order_details(app: SandboxApp, req: Request) -> Answer:
             ):
                 if app.world.order_id(sub, day) != order_id:
                     continue
-                official, discount, _ = app.world._period_amounts(customer, sub, day, kind)
+                official, discount, _ = app.world.period_amounts(customer, sub, day, kind)
                 expire = (
                     day.replace(year=day.year + 1)
                     if sub.months == 12

@@ -549,7 +549,7 @@ class World:
             events.append((sub.unsubscribe, 4))
         return events
 
-    def _period_amounts(
+    def period_amounts(
         self, customer: Customer, sub: Subscription, day: date, kind: int
     ) -> tuple[Decimal, Decimal, Decimal]:
         """(official, discount, coupon) of one order; for an unsubscribe official is the negative refund."""
@@ -574,7 +574,7 @@ class World:
         records = []
         for sub in customer.subscriptions:
             for event_day, kind in self.period_events(customer, sub, day, day):
-                official, discount, coupon = self._period_amounts(customer, sub, event_day, kind)
+                official, discount, coupon = self.period_amounts(customer, sub, event_day, kind)
                 payment = official - discount
                 cash, credit = self._split(customer, payment - coupon, Q2)
                 draw = _Draw(self.config.seed, "order", sub.key, event_day.isoformat())
@@ -1005,7 +1005,7 @@ class World:
         for customer in self.customers_of(holder):
             for sub in customer.subscriptions:
                 for day, kind in self.period_events(customer, sub, self.config.first_day, end):
-                    official, discount, coupon = self._period_amounts(customer, sub, day, kind)
+                    official, discount, coupon = self.period_amounts(customer, sub, day, kind)
                     moment = beijing_moment(day, sub.hour, (customer.index * 7 + 1) % 60, customer.index % 60)
                     order_type = {1: 1, 2: 2, 8: 2, 4: 4}[kind]
                     amount_info: dict[str, object] = {
@@ -1155,8 +1155,9 @@ class World:
         direct_resale = [c for c in self.customers_of(None) if c.association_type == "2"]
         no_rebate = {s.code for s in cat.SERVICES if s.incentive_policy in cat.NO_REBATE_POLICIES}
         with_free = [c for c in direct_resale if any(r.service.code in no_rebate for r in c.resources)]
-        if RESTATEMENT in self.config.scenarios and with_free:
-            customer = with_free[-1]
+        established = [c for c in with_free if c.associated_day < month_start(month)]
+        if RESTATEMENT in self.config.scenarios and established:
+            customer = established[-1]
             service = next(r.service.code for r in customer.resources if r.service.code in no_rebate)
             self.restatement = {
                 "cycle": month,
