@@ -12,7 +12,6 @@ quarantine. Casting problems become per-row reasons in `_errors`; nothing is dro
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Context, Decimal
@@ -25,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute
 
 from schemas.columns import Column, DatasetSpec
+from schemas.json_numbers import find_inexact_numbers
 from schemas.validation import ERRORS_COLUMN
 from warehouse.sqlfiles import sql
 
@@ -35,13 +35,9 @@ PAGE_CURRENCY = "_page_currency"
 EXTRA = "_extra"
 PRE_ERRORS = "_pre_errors"
 DEFAULT_CHUNK_PAGES = 64
-MAX_EXACT_DIGITS = 15
 _SCALE = Decimal("1e-10")
 _MAX_ABS = Decimal(10) ** 28
 _WIDE = Context(prec=80)
-_PREFILTER = bytes(48 if c in b"0123456789.-" else 58 if c in b":[," else 32 for c in range(256))
-_NEEDLE = b":" + b"0" * (MAX_EXACT_DIGITS + 1)
-_CANDIDATE = re.compile(rb"[:\[,]\s*(-?[0-9.]{16,}(?:[eE][+-]?[0-9]+)?)")
 
 
 class MissingFieldError(ValueError):
@@ -56,25 +52,6 @@ class ParsedChunk:
     pages: list[Path]
     drift: dict[str, str] = field(default_factory=dict)
     slow_pages: int = 0
-
-
-def significant_digits(number: bytes) -> int:
-    """Digits of a JSON number's mantissa without leading and trailing zeros (b"0.00100" -> 1)."""
-    mantissa = re.split(rb"[eE]", number.lstrip(b"-"), maxsplit=1)[0]
-    return len(mantissa.replace(b".", b"").strip(b"0"))
-
-
-def find_inexact_numbers(data: bytes) -> bool:
-    """True when the JSON text holds a number with more than 15 significant digits (not exact via double).
-
-    A cheap byte prefilter (number characters -> "0", value starts -> ":", whitespace dropped) finds runs of
-    16+ number characters; only then a regex checks the digits. Digits inside strings can only cause a
-    harmless false positive (that page takes the exact slow path). Same idea as partner_center.money, kept
-    here because the warehouse does not import the client layer.
-    """
-    if data.translate(_PREFILTER, b" \t\r\n").find(_NEEDLE) < 0:
-        return False
-    return any(significant_digits(m) > MAX_EXACT_DIGITS for m in _CANDIDATE.findall(data))
 
 
 def _key_count(data: bytes) -> int:

@@ -17,9 +17,9 @@ import pytest
 
 from partner_center.client import PartnerCenterClient
 from partner_center.config import Settings
-from partner_center.money import find_inexact_numbers, inexact_numbers, significant_digits
 from partner_center.paging import Sweep
 from schemas.consumption_records import SPEC
+from schemas.json_numbers import find_inexact_numbers, inexact_numbers, significant_digits
 from warehouse.parse import PageParser, date_from
 
 ISSUE_VALUES = ["0.1", "0.07", "0.00000001", "1e-8", "12345678.12345678", "99999999.99999999",

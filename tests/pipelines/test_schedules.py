@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from dagster import RunRequest, build_schedule_context
 
+from pipelines.commands import DATASETS, plan_backfill, plan_daily
 from pipelines.partitions import cycle_ranges, cycles_to_refresh, is_final
 from pipelines.resources import PipelineSettings
 from pipelines.schedules import bills_refresh_schedule, daily_schedule, monthly_close_schedule
@@ -85,3 +86,26 @@ def test_ranges_split_at_month_edges() -> None:
         ("2026-10", date(2026, 10, 30), date(2026, 10, 31)),
         ("2026-11", date(2026, 11, 1), date(2026, 11, 2)),
     ]
+
+
+def test_backfill_plan_one_daily_run_per_month_and_one_bills_run() -> None:
+    runs = plan_backfill(date(2026, 9, 29), date(2026, 11, 2), DATASETS)
+    assert [(r.job, r.first, r.last, "customers" in r.assets) for r in runs] == [
+        ("daily_job", "2026-09-29", "2026-09-30", True),
+        ("daily_job", "2026-10-01", "2026-10-31", False),
+        ("daily_job", "2026-11-01", "2026-11-02", False),
+        ("bills_job", "2026-09", "2026-11", False),
+    ]
+    only_bills = plan_backfill(date(2026, 10, 5), date(2026, 10, 6), ["monthly_bills"])
+    assert [(r.job, r.assets, r.first, r.last) for r in only_bills] == [
+        ("bills_job", ("monthly_bills",), "2026-10", "2026-10")
+    ]
+
+
+def test_run_plan_matches_the_morning_schedules() -> None:
+    tick = datetime(2026, 12, 2, 6, tzinfo=BJ)
+    daily, bills = plan_daily(date(2026, 12, 1), 3)
+    expected_daily = _evaluate(daily_schedule, tick, lookback_days=3)
+    expected_bills = _evaluate(bills_refresh_schedule, tick)
+    assert (daily.first, daily.last) == (expected_daily.tags[START], expected_daily.tags[END])
+    assert (bills.first, bills.last) == (expected_bills.tags[START], expected_bills.tags[END])

@@ -5,7 +5,7 @@ most 15 significant digits (and an exponent within +-290, which money never come
 decimal round-trips through IEEE-754 binary64. Longer numbers (99999999.99999999,
 123456789012.123456789) would be rounded. The scan works on bytes: a number is always preceded by `:`,
 `[` or `,`, so none is missed; text inside strings can only cause a harmless false positive (the page
-is then parsed exactly).
+is then parsed exactly). Pure (no I/O), so it lives with the contracts: the warehouse parser uses it.
 """
 
 from __future__ import annotations
