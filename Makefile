@@ -28,7 +28,7 @@ bench: $(VENV)/.bench-installed
 	$(BIN)/python -m benchmarks.run
 
 dev: $(STAMP)
-	mkdir -p .dagster
+	mkdir -p .dagster-home && ln -sf ../dagster.yaml .dagster-home/dagster.yaml
 	DAGSTER_HOME=$(CURDIR)/.dagster-home $(BIN)/dagster dev -h 127.0.0.1 -m pipelines.definitions
 
 lint: $(STAMP)
