@@ -33,6 +33,14 @@ def last_full_month(today: date) -> tuple[date, date]:
     return last.replace(day=1), last
 
 
+def incentive_months(first: date) -> list[str]:
+    """YYYY-MM of the month starting at `first` and the two before it, oldest first."""
+    months = [first]
+    for _ in range(2):
+        months.insert(0, (months[0] - timedelta(days=1)).replace(day=1))
+    return [m.strftime("%Y-%m") for m in months]
+
+
 def pbw(*args: str, env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess[str]:
     """Run one `pbw` command, echoing it, so a user can repeat each step by hand."""
     print(f"\n$ pbw {' '.join(args)}", flush=True)
@@ -86,8 +94,11 @@ def main() -> int:
         pbw("backfill", "--from", first.isoformat(), "--to", last.isoformat(), env=env)
         inbox = Path(env["PBW_INBOX"])
         inbox.mkdir(parents=True, exist_ok=True)
-        pbw("sandbox", "export", "incentives", "--month", month, "--format", "xlsx", "--lang", "zh",
-            "--out", str(inbox / f"incentives-{month}.xlsx"), env=env)
+        # Month M's top-ups pay the incentive bills of M-2, so finance drops the last three exports.
+        for export_month in incentive_months(first):
+            out = inbox / f"incentives-{export_month}.xlsx"
+            pbw("sandbox", "export", "incentives", "--month", export_month, "--format", "xlsx",
+                "--lang", "zh", "--out", str(out), env=env)
         pbw("load", "inbox", env=env)
         reconcile = pbw("reconcile", "--month", month, env=env, check=False)
         if reconcile.returncode not in (0, 1):

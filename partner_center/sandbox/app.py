@@ -47,6 +47,9 @@ MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 UTC_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 TOKEN_LIFETIME = timedelta(hours=24)
+ACCESS = re.compile(r"Access=([^,\s]+)")
+LOCKOUT_FAILURES = 5  # consecutive signature failures that lock an AK (spec §4), when `ak_lockout` is on
+LOCKOUT_SECONDS = 300.0
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -203,6 +206,8 @@ class SandboxApp:
         self.faults: FaultPlan = config.fault_plan()
         self.stats = Stats()
         self.tokens: dict[str, datetime] = {}
+        self.auth_failures: Counter[str] = Counter()
+        self.locked_until: dict[str, float] = {}
 
     # ------------------------------------------------------------------ ASGI
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -347,14 +352,26 @@ class SandboxApp:
             if expires is None or expires < datetime.now(UTC):
                 raise ApiError(401, "APIG.0301", "Incorrect IAM authentication information: token invalid.")
             return "token:" + SANDBOX_IAM_USER
+        claimed = ACCESS.search(lowered.get("authorization", ""))
+        claimed_ak = claimed.group(1) if claimed else ""
+        now = time.monotonic()
+        if self.config.ak_lockout and self.locked_until.get(claimed_ak, 0.0) > now:
+            raise ApiError(
+                401, "APIG.0301", "Incorrect IAM authentication information: AK locked, retry later."
+            )
         try:
             ak = signing.verify(
                 method, raw_path, query, headers, body, {SANDBOX_AK: SANDBOX_SK}.get, datetime.now(UTC)
             )
         except signing.SignatureError as exc:
+            self.auth_failures[claimed_ak] += 1
+            if self.auth_failures[claimed_ak] >= LOCKOUT_FAILURES:
+                self.auth_failures[claimed_ak] = 0
+                self.locked_until[claimed_ak] = now + LOCKOUT_SECONDS
             raise ApiError(
                 401, "APIG.0301", f"Incorrect IAM authentication information: {exc.reason}"
             ) from None
+        self.auth_failures[ak] = 0
         domain = lowered.get("x-domain-id")
         if not domain:
             raise ApiError(

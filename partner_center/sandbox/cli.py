@@ -58,6 +58,7 @@ def _serve(args: argparse.Namespace) -> int:
             rate_limit=parse_rate(args.rate_limit),
             faults=args.faults,
             timeout_delay=args.timeout_delay,
+            ak_lockout=args.ak_lockout,
         )
         config.fault_plan()
         config.world_config()
@@ -106,6 +107,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     server.add_argument("--faults", default="", help="e.g. 'http500:0.05,timeout:0.02,reset:0.01,slow:200ms'")
     server.add_argument(
         "--timeout-delay", type=float, default=5.0, help="seconds a timeout fault holds a request"
+    )
+    server.add_argument(
+        "--ak-lockout",
+        action="store_true",
+        help="lock an AK for 5 min after 5 bad signatures (as the real API)",
     )
     _world_options(server)
     server.set_defaults(func=_serve)

@@ -13,7 +13,11 @@ from partner_center.sandbox_credentials import SANDBOX_DOMAIN_ID
 
 @dataclass(frozen=True, slots=True)
 class SandboxConfig:
-    """Server and world settings; `rate_limit` None turns throttling off, `today` None = real Beijing date."""
+    """Server and world settings; `rate_limit` None turns throttling off, `today` None = real Beijing date.
+
+    `ak_lockout` (off by default so one test's bad signatures cannot lock the shared demo AK) locks an AK
+    for 5 minutes after 5 consecutive signature failures, as the real gateway does.
+    """
 
     host: str = "127.0.0.1"
     port: int = 0
@@ -28,6 +32,7 @@ class SandboxConfig:
     timeout_delay: float = 5.0
     first_day: date = field(default=date(2025, 6, 1))
     scenario_month: str | None = None
+    ak_lockout: bool = False
 
     def world_config(self) -> WorldConfig:
         return WorldConfig(

@@ -398,3 +398,21 @@ def test_period_fee_records_carry_the_order_ids_of_customer_orders(
         assert order["payment_time"] == r["trade_time"]
         assert Decimal(str(order["amount_after_discount"])) == abs(r["payment_amount"])
         assert order["order_type"] == {1: 1, 2: 2, 8: 2, 4: 4}[r["bill_detail_type"]]
+
+
+@pytest.mark.parametrize("lockout", [True, False], ids=["lockout-on", "lockout-off"])
+def test_five_bad_signatures_lock_the_ak_only_when_enabled(
+    sandbox_factory: Callable[..., RunningSandbox], signed: Signed, lockout: bool
+) -> None:
+    box = sandbox_factory(today=TODAY, rate_limit=None, ak_lockout=lockout)
+    path = "/v2/accounts/partner-accounts/balances"
+    bad = [
+        signed(box, "GET", path, sk="wrong-secret-key-000000000000000000000").status_code for _ in range(5)
+    ]
+    good = signed(box, "GET", path)
+    assert bad == [401] * 5
+    if lockout:
+        assert good.status_code == 401
+        assert "locked" in good.json()["error_msg"]
+    else:
+        assert good.status_code == 200
