@@ -156,7 +156,11 @@ class ApiWindow:
 
     def _poll(self) -> None:
         while not self._stop.is_set():
-            self.samples.append((time.monotonic(), sum(calls_by_endpoint(self.box.stats()).values())))
+            try:
+                calls = sum(calls_by_endpoint(self.box.stats()).values())
+            except httpx.HTTPError:
+                continue  # the sandbox is busy answering a slow request; ask again
+            self.samples.append((time.monotonic(), calls))
             self._stop.wait(self.every)
 
     def __enter__(self) -> ApiWindow:

@@ -97,8 +97,8 @@ def main() -> int:
         # Month M's top-ups pay the incentive bills of M-2, so finance drops the last three exports.
         for export_month in incentive_months(first):
             out = inbox / f"incentives-{export_month}.xlsx"
-            pbw("sandbox", "export", "incentives", "--month", export_month, "--format", "xlsx",
-                "--lang", "zh", "--out", str(out), env=env)
+            pbw("sandbox", "export", "incentives", "--url", env["PBW_ENDPOINT"], "--month", export_month,
+                "--format", "xlsx", "--lang", "zh", "--out", str(out), env=env)
         pbw("load", "inbox", env=env)
         reconcile = pbw("reconcile", "--month", month, env=env, check=False)
         if reconcile.returncode not in (0, 1):

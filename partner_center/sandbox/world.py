@@ -683,7 +683,6 @@ class World:
             "stored_value_card_amount": ZERO,
             "debt_amount": ZERO,
             "writeoff_amount": ZERO,
-            "currency": "CNY",
         }
         return dumps(payload)[1:-1]
 
