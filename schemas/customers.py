@@ -32,7 +32,10 @@ SPEC = DatasetSpec(
         wire("verified_status", "INTEGER", doc="-1 none, 0 pending, 1 rejected, 2 verified"),
         wire("customer_type", "INTEGER", doc="-1, 0 individual, 1 enterprise"),
         wire("is_frozen", "INTEGER"),
-        wire("account_managers", "JSON", doc="[{account_name, xaccount_id, xaccount_type, customer_level}]"),
+        wire("account_managers", "JSON", doc="[{account_name}]"),
+        wire("xaccount_id", doc="the customer's linked account id (SDK CustomerInformation)"),
+        wire("xaccount_type"),
+        wire("customer_level", doc="V0-V5"),
         Column("indirect_partner_id", source="request", doc="the reseller the list was read for, if any"),
     ),
 )
