@@ -23,6 +23,8 @@ def _b1(res: dict[str, Any]) -> list[Row]:
     for name, c in res.get("contenders", {}).items():
         figure = (f"{_fmt(c.get('records_per_s'))} rec/s, {_fmt(c.get('peak_rss_mb'))} MB, "
                   f"{_fmt(c.get('records'))} rec")
+        if c.get("records_match") is False:
+            figure += f" (API counted {c.get('expected_records'):,}: COUNT MISMATCH)"
         rows.append(("B1", name, figure, "", ""))
     ratios = res.get("ratios", {})
     rows.append(("B1", "ours / fetch-only", _fmt(ratios.get("vs_fetch_only"), "x", 2), ">= 1.0x",

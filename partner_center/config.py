@@ -9,6 +9,7 @@ from typing import Any
 
 from partner_center import sandbox_credentials as demo
 from partner_center.errors import ConfigurationError
+from partner_center.retry import RetryPolicy
 
 SITES: dict[str, str] = {
     "cn": "https://bss.myhuaweicloud.com",
@@ -20,6 +21,10 @@ IAM_ENDPOINTS: dict[str, str] = {
     "intl": "https://iam.ap-southeast-1.myhuaweicloud.com",
     "eu": "https://iam.eu-west-101.myhuaweicloud.eu",
 }
+
+
+_RETRY = RetryPolicy()
+"""The retry defaults live with the retry logic; Settings only lets a caller override them."""
 
 
 @dataclass(frozen=True)
@@ -41,11 +46,11 @@ class Settings:
     page_concurrency: int = 4
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
-    max_attempts: int = 6
-    call_deadline: float = 300.0
-    backoff_base: float = 0.5
-    backoff_cap: float = 30.0
-    throttle_backoff: tuple[float, float] = (2.0, 5.0)
+    max_attempts: int = _RETRY.max_attempts
+    call_deadline: float = _RETRY.deadline
+    backoff_base: float = _RETRY.base
+    backoff_cap: float = _RETRY.cap
+    throttle_backoff: tuple[float, float] = (_RETRY.throttle_min, _RETRY.throttle_max)
     max_resweeps: int = 3
     page_limits: tuple[tuple[str, int], ...] = ()  # (endpoint, limit) to page smaller than the maximum
     token_refresh_margin: float = 3600.0

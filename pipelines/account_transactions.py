@@ -14,9 +14,9 @@ from pipelines.fetching import (
     Fetched,
     day_keys,
     day_window,
+    load_fetched,
     materialization_metadata,
     partner_domain_id,
-    retry_on_lock,
     sweep,
 )
 from pipelines.partitions import daily_partitions
@@ -48,10 +48,7 @@ def load_account_transactions_op(
     context: OpExecutionContext, fetched: Fetched, warehouse: WarehouseResource
 ) -> Any:
     """Replace the trade-date partitions in one transaction."""
-    with retry_on_lock(), warehouse.writer() as con:
-        report = load_account_transactions(con, fetched.sweeps, fetched.partitions, run_id=context.run.run_id,
-                                           partner_domain_id=fetched.partner_domain_id)
-    fetched.cleanup()
+    report = load_fetched(context, fetched, warehouse, load_account_transactions, fetched.partitions)
     yield Output(None, metadata=materialization_metadata(fetched, report))
 
 

@@ -15,9 +15,9 @@ from pipelines.fetching import (
     Fetched,
     day_keys,
     day_window,
+    load_fetched,
     materialization_metadata,
     partner_domain_id,
-    retry_on_lock,
     sweep,
 )
 from pipelines.partitions import cycle_ranges, daily_partitions
@@ -52,11 +52,8 @@ def load_consumption_records(
     context: OpExecutionContext, fetched: Fetched, warehouse: WarehouseResource
 ) -> Any:
     """Parse, validate and replace the partitions in one transaction (bad rows to quarantine)."""
-    with retry_on_lock(), warehouse.writer() as con:
-        report = load_consumption(con, fetched.sweeps, fetched.partitions, run_id=context.run.run_id,
-                                  consuming_customers=fetched.facts["consuming_customers"],
-                                  partner_domain_id=fetched.partner_domain_id)
-    fetched.cleanup()
+    report = load_fetched(context, fetched, warehouse, load_consumption, fetched.partitions,
+                          consuming_customers=fetched.facts["consuming_customers"])
     yield Output(None, metadata=materialization_metadata(fetched, report))
 
 

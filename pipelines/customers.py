@@ -11,9 +11,9 @@ from dagster import Nothing, OpExecutionContext, Out, Output, graph_asset, op
 
 from pipelines.fetching import (
     Fetched,
+    load_fetched,
     materialization_metadata,
     partner_domain_id,
-    retry_on_lock,
     sweep,
 )
 from pipelines.resources import PartnerCenterResource, WarehouseResource
@@ -33,10 +33,7 @@ def fetch_customers(
 @op(pool="duckdb_writer", out=Out(Nothing))
 def load_customers_op(context: OpExecutionContext, fetched: Fetched, warehouse: WarehouseResource) -> Any:
     """Upsert the current customers; changed attributes close the old history row."""
-    with retry_on_lock(), warehouse.writer() as con:
-        report = load_customers(con, fetched.sweeps, run_id=context.run.run_id,
-                                partner_domain_id=fetched.partner_domain_id)
-    fetched.cleanup()
+    report = load_fetched(context, fetched, warehouse, load_customers)
     yield Output(None, metadata=materialization_metadata(fetched, report))
 
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from dagster import OpExecutionContext, RetryRequested
 
@@ -23,11 +23,13 @@ from partner_center.client import SweepRequest, sweep_many, sweep_stats
 from partner_center.config import Settings
 from partner_center.errors import RetriesExhaustedError
 from partner_center.paging import Sweep
-from pipelines.resources import PartnerCenterResource
+from pipelines.resources import PartnerCenterResource, WarehouseResource
 from warehouse.connection import WarehouseLockedError
 
 API_RETRIES, API_RETRY_WAIT_S = 3, 60
 LOCK_RETRIES, LOCK_RETRY_WAIT_S = 2, 10
+
+Loaded = TypeVar("Loaded")
 
 
 @contextmanager
@@ -73,6 +75,23 @@ class Fetched:
     def cleanup(self) -> None:
         """Drop the spooled pages once they are loaded."""
         shutil.rmtree(self.spool_dir, ignore_errors=True)
+
+
+def load_fetched(
+    context: OpExecutionContext,
+    fetched: Fetched,
+    warehouse: WarehouseResource,
+    load: Callable[..., Loaded],
+    *args: Any,
+    **kwargs: Any,
+) -> Loaded:
+    """Every load step the same way: `load(con, sweeps, *args, run_id, partner_domain_id, **kwargs)` in
+    one writer transaction (retried on a lock timeout), then the spooled pages are dropped."""
+    with retry_on_lock(), warehouse.writer() as con:
+        report = load(con, fetched.sweeps, *args, run_id=context.run.run_id,
+                      partner_domain_id=fetched.partner_domain_id, **kwargs)
+    fetched.cleanup()
+    return report
 
 
 def client_settings(resource: PartnerCenterResource) -> Settings:

@@ -7,12 +7,13 @@ Layout under the inbox folder: new files at the top; `archive/<sha256>/<name>` o
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from dagster import Config
+
+from warehouse.exports import file_sha256
 
 EXPORT_SUFFIXES = (".xlsx", ".csv")
 
@@ -30,15 +31,6 @@ class IncentiveFile(Config):
 
     path: str
     sha256: str
-
-
-def file_sha256(path: Path) -> str:
-    """Hex SHA-256 of a file's bytes (the identity of an export)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def pending(inbox: Path) -> list[InboxFile]:

@@ -15,9 +15,9 @@ from dagster import BackfillPolicy, Nothing, OpExecutionContext, Out, Output, gr
 
 from pipelines.fetching import (
     Fetched,
+    load_fetched,
     materialization_metadata,
     partner_domain_id,
-    retry_on_lock,
     sweep,
 )
 from pipelines.partitions import is_final, monthly_partitions
@@ -48,10 +48,8 @@ def fetch_monthly_bills(
 @op(pool="duckdb_writer", out=Out(Nothing))
 def load_monthly_bills_op(context: OpExecutionContext, fetched: Fetched, warehouse: WarehouseResource) -> Any:
     """Store a new version per cycle when the content changed; a change to a final cycle is a restatement."""
-    with retry_on_lock(), warehouse.writer() as con:
-        report = load_monthly_bills(con, fetched.sweeps, fetched.partitions, run_id=context.run.run_id,
-                                    final=fetched.facts["final"], partner_domain_id=fetched.partner_domain_id)
-    fetched.cleanup()
+    report = load_fetched(context, fetched, warehouse, load_monthly_bills, fetched.partitions,
+                          final=fetched.facts["final"])
     metadata = materialization_metadata(fetched, report)
     metadata["restated_cycles"] = ",".join(report.get("restated_cycles", []))
     yield Output(None, metadata=metadata)

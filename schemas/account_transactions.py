@@ -11,7 +11,7 @@ import pandera.polars as pa
 import polars as pl
 
 from schemas.columns import Column, DatasetSpec, money, wire
-from schemas.validation import RuleSettings, SRule, model_from_spec, with_s_rules
+from schemas.validation import RowChecks, RuleSettings, SRule, h1_currency_cny, model_from_spec, with_s_rules
 
 SPEC = DatasetSpec(
     name="account_transactions",
@@ -38,17 +38,10 @@ SPEC = DatasetSpec(
 )
 
 
-class AccountTransactionChecks(pa.DataFrameModel):
+class AccountTransactionChecks(RowChecks):
     """H rules of API reference §3 for account changes."""
 
-    class Config:
-        strict = False
-        coerce = False
-
-    @pa.dataframe_check
-    def h1_currency_cny(cls, data: pa.PolarsData) -> pl.LazyFrame:
-        """currency must be CNY (§3 H1)"""
-        return data.lazyframe.select(pl.col("currency").fill_null("") == "CNY")
+    h1_currency_cny = h1_currency_cny
 
     @pa.dataframe_check
     def change_type_known(cls, data: pa.PolarsData) -> pl.LazyFrame:

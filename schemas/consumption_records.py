@@ -9,7 +9,7 @@ import polars as pl
 
 from schemas.codes import CONSUMPTION_BILL_DETAIL_TYPES, REFUND_BILL_DETAIL_TYPES
 from schemas.columns import Column, DatasetSpec, money, wire
-from schemas.validation import RuleSettings, SRule, model_from_spec, with_s_rules
+from schemas.validation import RowChecks, RuleSettings, SRule, h1_currency_cny, model_from_spec, with_s_rules
 
 SPLIT_COLUMNS: tuple[str, ...] = (
     "cash_amount",
@@ -101,17 +101,10 @@ SPEC = DatasetSpec(
 )
 
 
-class ConsumptionRecordChecks(pa.DataFrameModel):
+class ConsumptionRecordChecks(RowChecks):
     """H rules of API reference §3 for fee records; a failing row is quarantined."""
 
-    class Config:
-        strict = False
-        coerce = False
-
-    @pa.dataframe_check
-    def h1_currency_cny(cls, data: pa.PolarsData) -> pl.LazyFrame:
-        """currency must be CNY (§3 H1)"""
-        return data.lazyframe.select(pl.col("currency").fill_null("") == "CNY")
+    h1_currency_cny = h1_currency_cny
 
     @pa.dataframe_check
     def h1_bill_date_in_cycle(cls, data: pa.PolarsData) -> pl.LazyFrame:

@@ -7,7 +7,7 @@ import polars as pl
 
 from schemas.codes import CUSTOMER_TYPE, VERIFIED_STATUS
 from schemas.columns import Column, DatasetSpec, wire
-from schemas.validation import RuleSettings, model_from_spec
+from schemas.validation import RowChecks, RuleSettings, model_from_spec
 
 SPEC = DatasetSpec(
     name="customers",
@@ -41,12 +41,8 @@ SPEC = DatasetSpec(
 )
 
 
-class CustomerChecks(pa.DataFrameModel):
+class CustomerChecks(RowChecks):
     """Code checks for customers (documented code lists)."""
-
-    class Config:
-        strict = False
-        coerce = False
 
     @pa.dataframe_check
     def verified_status_known(cls, data: pa.PolarsData) -> pl.LazyFrame:

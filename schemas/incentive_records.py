@@ -13,7 +13,7 @@ import pandera.polars as pa
 import polars as pl
 
 from schemas.columns import Column, DatasetSpec
-from schemas.validation import RuleSettings, SRule, model_from_spec, with_s_rules
+from schemas.validation import RowChecks, RuleSettings, SRule, model_from_spec, with_s_rules
 
 
 def _h(name: str, dtype: str = "VARCHAR", *headers: str, **kwargs: object) -> Column:
@@ -115,12 +115,8 @@ SPEC = DatasetSpec(
 )
 
 
-class IncentiveRecordChecks(pa.DataFrameModel):
+class IncentiveRecordChecks(RowChecks):
     """Rules for incentive export rows."""
-
-    class Config:
-        strict = False
-        coerce = False
 
     @pa.dataframe_check
     def period_is_month(cls, data: pa.PolarsData) -> pl.LazyFrame:

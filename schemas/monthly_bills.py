@@ -13,7 +13,7 @@ import polars as pl
 
 from schemas.codes import NEGATIVE_BILL_TYPES
 from schemas.columns import Column, DatasetSpec, money, wire
-from schemas.validation import RuleSettings, SRule, model_from_spec, with_s_rules
+from schemas.validation import RowChecks, RuleSettings, SRule, h1_currency_cny, model_from_spec, with_s_rules
 
 KEY: tuple[str, ...] = (
     "cycle",
@@ -98,17 +98,16 @@ DETAILS_SPEC = DatasetSpec(
 )
 
 
-class MonthlyBillChecks(pa.DataFrameModel):
+def _refund_not_positive(amount: str) -> pl.Expr:
+    """§3 H3: `amount` must be ≤ 0 on rows of bill_type 1 or 2 (refunds, adjustments); a null passes."""
+    negative = pl.col("bill_type").is_in(list(NEGATIVE_BILL_TYPES))
+    return (~negative | (pl.col(amount) <= 0)).fill_null(True)
+
+
+class MonthlyBillChecks(RowChecks):
     """H rules of API reference §3 for monthly-sum rows."""
 
-    class Config:
-        strict = False
-        coerce = False
-
-    @pa.dataframe_check
-    def h1_currency_cny(cls, data: pa.PolarsData) -> pl.LazyFrame:
-        """currency must be CNY (§3 H1)"""
-        return data.lazyframe.select(pl.col("currency").fill_null("") == "CNY")
+    h1_currency_cny = h1_currency_cny
 
     @pa.dataframe_check
     def h1_measure_yuan(cls, data: pa.PolarsData) -> pl.LazyFrame:
@@ -118,30 +117,23 @@ class MonthlyBillChecks(pa.DataFrameModel):
     @pa.dataframe_check
     def h3_refund_amount_not_positive(cls, data: pa.PolarsData) -> pl.LazyFrame:
         """amount must be ≤ 0 when bill_type is 1 or 2 (§3 H3)"""
-        negative = pl.col("bill_type").is_in(list(NEGATIVE_BILL_TYPES))
-        return data.lazyframe.select((~negative | (pl.col("amount") <= 0)).fill_null(True))
+        return data.lazyframe.select(_refund_not_positive("amount"))
 
     @pa.dataframe_check
     def h3_details_not_positive(cls, data: pa.PolarsData) -> pl.LazyFrame:
         """every account_details amount must be ≤ 0 when bill_type is 1 or 2 (§3 H3)"""
         if "_details_max" not in data.lazyframe.collect_schema().names():
             return data.lazyframe.select(pl.lit(True))
-        negative = pl.col("bill_type").is_in(list(NEGATIVE_BILL_TYPES))
-        return data.lazyframe.select((~negative | (pl.col("_details_max") <= 0)).fill_null(True))
+        return data.lazyframe.select(_refund_not_positive("_details_max"))
 
 
-class AccountDetailChecks(pa.DataFrameModel):
+class AccountDetailChecks(RowChecks):
     """H rules for the account_details of a monthly-sum row."""
-
-    class Config:
-        strict = False
-        coerce = False
 
     @pa.dataframe_check
     def h3_details_not_positive(cls, data: pa.PolarsData) -> pl.LazyFrame:
         """amount must be ≤ 0 when bill_type is 1 or 2 (§3 H3)"""
-        negative = pl.col("bill_type").is_in(list(NEGATIVE_BILL_TYPES))
-        return data.lazyframe.select((~negative | (pl.col("amount") <= 0)).fill_null(True))
+        return data.lazyframe.select(_refund_not_positive("amount"))
 
 
 def _details_sum(tolerance: Decimal) -> pl.Expr:

@@ -45,6 +45,23 @@ class RuleSettings:
         return self.overrides.get(rule, self.s_action)
 
 
+class RowChecks(pa.DataFrameModel):
+    """Base of every dataset's checks: the parser already typed the frame (no coercion) and the model's
+    columns come from the spec, so extra working columns are allowed (not strict)."""
+
+    class Config:
+        strict = False
+        coerce = False
+
+
+# Shared by assignment in each class body, not by inheritance: pandera runs a base class's checks last,
+# and the order of the checks is the order of a quarantined row's reasons.
+@pa.dataframe_check
+def h1_currency_cny(cls: type, data: pa.PolarsData) -> pl.LazyFrame:
+    """currency must be CNY (§3 H1)"""
+    return data.lazyframe.select(pl.col("currency").fill_null("") == "CNY")
+
+
 def model_from_spec(name: str, spec: DatasetSpec, checks: type[pa.DataFrameModel]) -> type[pa.DataFrameModel]:
     """A DataFrameModel with the spec's columns (dtype, nullability) as fields and the checks of `checks`.
 

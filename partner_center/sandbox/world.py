@@ -506,17 +506,15 @@ class World:
             roll = int.from_bytes(digest[21:29], "big") / 2**64
             delay = 0 if roll >= self.config.late_share else (1 if roll < self.config.late_share / 2 else 2)
             records.append(
-                FeeRecord(
+                self._resource_record(
+                    res,
+                    usage,
                     id=digest[:12].hex(),
                     customer=customer,
                     bill_date=day,
                     trade_time=moment,
                     charging_mode=3,
                     bill_detail_type=5,
-                    service=res.service,
-                    resource_type=res.resource_type,
-                    region_code=res.region[0],
-                    resource_id=res.resource_id,
                     trade_id=f"BL{digest[12:21].hex()}",
                     official=official,
                     discount=discount,
@@ -527,7 +525,6 @@ class World:
                     visible_from=day + timedelta(days=1 + delay),
                 )
             )
-            records[-1].json = self._record_json(records[-1], res, usage)
         return records
 
     def period_events(
@@ -581,17 +578,16 @@ class World:
                 moment = beijing_moment(
                     event_day, sub.hour, (customer.index * 7 + 1) % 60, customer.index % 60
                 )
-                rec = FeeRecord(
+                rec = self._resource_record(
+                    sub.resource,
+                    None,
+                    period_months=sub.months,
                     id=draw.hex(24),
                     customer=customer,
                     bill_date=event_day,
                     trade_time=moment,
                     charging_mode=1,
                     bill_detail_type=kind,
-                    service=sub.resource.service,
-                    resource_type=sub.resource.resource_type,
-                    region_code=sub.resource.region[0],
-                    resource_id=sub.resource.resource_id,
                     trade_id=self.order_id(sub, event_day),
                     official=official,
                     discount=discount,
@@ -602,7 +598,6 @@ class World:
                     visible_from=event_day + timedelta(days=1),
                     order_type={1: 1, 2: 2, 8: 2, 4: 4}[kind],
                 )
-                rec.json = self._record_json(rec, sub.resource, None, period_months=sub.months)
                 records.append(rec)
         return records
 
@@ -610,6 +605,21 @@ class World:
         return (
             f"CS{day:%y%m%d}{_Draw(self.config.seed, 'order-id', sub.key, day.isoformat()).hex(10).upper()}"
         )
+
+    def _resource_record(
+        self, res: Resource, usage: Decimal | None, period_months: int = 0, **fields: Any
+    ) -> FeeRecord:
+        """A fee record on `res` (its service, type, region and id filled in) with its wire JSON built;
+        `usage` None means a period order. `fields` are the other FeeRecord fields."""
+        rec = FeeRecord(
+            service=res.service,
+            resource_type=res.resource_type,
+            region_code=res.region[0],
+            resource_id=res.resource_id,
+            **fields,
+        )
+        rec.json = self._record_json(rec, res, usage, period_months=period_months)
+        return rec
 
     def _record_json(
         self, rec: FeeRecord, res: Resource, usage: Decimal | None, period_months: int = 0
@@ -734,17 +744,15 @@ class World:
         n = len(self.drift_records[(customer.customer_id, cycle)])
         usage = Decimal("1.0000")
         official = (usage * res.size * res.resource_type.unit_price).quantize(Q8)
-        rec = FeeRecord(
+        rec = self._resource_record(
+            res,
+            usage,
             id=f"0000{n:04d}{before.id[8:]}",
             customer=customer,
             bill_date=before.bill_date,
             trade_time=before.trade_time,
             charging_mode=3,
             bill_detail_type=5,
-            service=res.service,
-            resource_type=res.resource_type,
-            region_code=res.region[0],
-            resource_id=res.resource_id,
             trade_id=f"BLDRIFT{n:04d}",
             official=official,
             discount=official,
@@ -755,7 +763,6 @@ class World:
             visible_from=self.today,
             synthetic=True,
         )
-        rec.json = self._record_json(rec, res, usage)
         self.drift_records[(customer.customer_id, cycle)].append(rec)
         return rec
 
@@ -1126,17 +1133,15 @@ class World:
         res = next(r for r in customer.resources if r.service.code == self.restatement["service"])
         amount = Decimal(str(self.restatement["amount"]))
         day = month_end(cycle)
-        rec = FeeRecord(
+        rec = self._resource_record(
+            res,
+            ZERO,
             id=str(self.restatement["record_id"]),
             customer=customer,
             bill_date=day,
             trade_time=beijing_moment(day, 23, 59, 50),
             charging_mode=3,
             bill_detail_type=16,
-            service=res.service,
-            resource_type=res.resource_type,
-            region_code=res.region[0],
-            resource_id=res.resource_id,
             trade_id=f"ADJ{cycle.replace('-', '')}RESTATE01",
             official=amount,
             discount=ZERO,
@@ -1146,7 +1151,6 @@ class World:
             coupon=amount,
             visible_from=date.fromisoformat(str(self.restatement["published_on"])),
         )
-        rec.json = self._record_json(rec, res, ZERO)
         return [rec]
 
     def _plan_scenarios(self) -> None:

@@ -14,13 +14,12 @@ from pathlib import Path
 import httpx
 import polars as pl
 import pytest
+from sandbox_http import CHANGES, Signed
 
 from partner_center.sandbox.cli import register
 from partner_center.sandbox.exports import incentive_export_bytes
 from partner_center.sandbox.server import RunningSandbox
 
-Signed = Callable[..., httpx.Response]
-CHANGES = "/v2/accounts/partner-accounts/account-change-records"
 ROOT = Path(__file__).resolve().parents[2]
 
 

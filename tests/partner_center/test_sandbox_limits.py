@@ -13,16 +13,15 @@ from decimal import Decimal
 
 import httpx
 import pytest
+from sandbox_http import FEES, Signed, iam_password_body
 
 from partner_center.sandbox.faults import FaultPlan
 from partner_center.sandbox.server import RunningSandbox
 from partner_center.signing import canonical_query, sign
 
-FEES = "/v2/bills/subcustomer-bills/res-fee-records"
 BALANCES = "/v2/accounts/partner-accounts/balances"
 POLICIES = "/v2/products/incentive-discount-policies"
 TODAY = date(2026, 3, 20)
-Signed = Callable[..., httpx.Response]
 
 
 async def burst(box: RunningSandbox, path: str, params: dict[str, object], n: int) -> list[httpx.Response]:
@@ -127,20 +126,7 @@ def test_faults_spare_control_paths_and_tokens(
     sandbox_factory: Callable[..., RunningSandbox], signed: Signed
 ) -> None:
     box = sandbox_factory(today=TODAY, rate_limit=None, faults="http500:1")
-    body = {
-        "auth": {
-            "identity": {
-                "methods": ["password"],
-                "password": {
-                    "user": {
-                        "name": "sandbox-finance",
-                        "password": "sandbox-password-not-a-secret",
-                        "domain": {"name": "pbw"},
-                    }
-                },
-            }
-        }
-    }
+    body = iam_password_body()
     assert httpx.get(f"{box.url}/_sandbox/manifest").status_code == 200
     assert httpx.post(f"{box.url}/v3/auth/tokens", json=body).status_code == 201
     assert signed(box, "GET", BALANCES).status_code == 500

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
-from collections.abc import Callable
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -13,31 +11,13 @@ from typing import Any
 import httpx
 import polars as pl
 import pytest
+from sandbox_http import CHANGES, FEES, SUMS, Signed, sweep
 
 from partner_center.sandbox.exports import export_incentives
 from partner_center.sandbox.server import RunningSandbox
 
 TODAY = date(2026, 3, 20)
 MONTH = "2026-02"
-FEES = "/v2/bills/subcustomer-bills/res-fee-records"
-SUMS = "/v2/bills/partner-bills/subcustomer-bills/monthly-sum"
-CHANGES = "/v2/accounts/partner-accounts/account-change-records"
-Signed = Callable[..., httpx.Response]
-
-
-def parse(content: bytes) -> dict[str, Any]:
-    return json.loads(content, parse_float=Decimal)
-
-
-def sweep(
-    signed: Signed, box: RunningSandbox, path: str, key: str, limit: int, **params: object
-) -> list[Any]:
-    rows: list[Any] = []
-    while True:
-        page = parse(signed(box, "GET", path, {**params, "offset": len(rows), "limit": limit}).content)
-        rows += page[key]
-        if len(rows) >= page.get("total_count", page.get("count")) or not page[key]:
-            return rows
 
 
 @pytest.fixture(scope="module")

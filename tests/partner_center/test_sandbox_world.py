@@ -9,34 +9,11 @@ from typing import Any
 
 import httpx
 import pytest
+from sandbox_http import CHANGES, CUSTOMERS, FEES, SUMS, Signed, iam_password_body, parse, sweep
 
 from partner_center.sandbox.server import RunningSandbox
 
 TODAY = date(2026, 3, 20)
-FEES = "/v2/bills/subcustomer-bills/res-fee-records"
-SUMS = "/v2/bills/partner-bills/subcustomer-bills/monthly-sum"
-CHANGES = "/v2/accounts/partner-accounts/account-change-records"
-CUSTOMERS = "/v2/partners/sub-customers/query"
-Signed = Callable[..., httpx.Response]
-
-
-def parse(content: bytes) -> dict[str, Any]:
-    """JSON with numbers as Decimal (exact), like the SDK reads them."""
-    import json
-
-    return json.loads(content, parse_float=Decimal)
-
-
-def sweep(
-    signed: Signed, box: RunningSandbox, path: str, key: str, limit: int, **params: object
-) -> list[Any]:
-    rows: list[Any] = []
-    while True:
-        page = parse(signed(box, "GET", path, {**params, "offset": len(rows), "limit": limit}).content)
-        rows += page[key]
-        total = page.get("total_count", page.get("count"))
-        if len(rows) >= total or not page[key]:
-            return rows
 
 
 def customers(signed: Signed, box: RunningSandbox, **body: object) -> list[dict[str, Any]]:
@@ -252,20 +229,7 @@ def test_reseller_customers_need_indirect_partner_id(sandbox: RunningSandbox, si
 
 
 def test_iam_token_auth(sandbox: RunningSandbox) -> None:
-    body = {
-        "auth": {
-            "identity": {
-                "methods": ["password"],
-                "password": {
-                    "user": {
-                        "name": "sandbox-finance",
-                        "password": "sandbox-password-not-a-secret",
-                        "domain": {"name": "pbw"},
-                    }
-                },
-            }
-        }
-    }
+    body = iam_password_body()
     issued = httpx.post(f"{sandbox.url}/v3/auth/tokens", json=body)
     assert issued.status_code == 201
     assert issued.json()["token"]["expires_at"].endswith("Z")
@@ -273,8 +237,7 @@ def test_iam_token_auth(sandbox: RunningSandbox) -> None:
     path = f"{sandbox.url}/v2/accounts/partner-accounts/balances"
     good = httpx.get(path, headers={"X-Auth-Token": token})
     bad = httpx.get(path, headers={"X-Auth-Token": token[:-2] + "xx"})
-    body["auth"]["identity"]["password"]["user"]["password"] = "wrong"  # type: ignore[index]
-    refused = httpx.post(f"{sandbox.url}/v3/auth/tokens", json=body)
+    refused = httpx.post(f"{sandbox.url}/v3/auth/tokens", json=iam_password_body(password="wrong"))
     assert good.status_code == 200
     assert len(good.json()["account_balances"]) == 2
     assert (bad.status_code, bad.json()["error_code"]) == (401, "APIG.0301")

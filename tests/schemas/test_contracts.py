@@ -7,27 +7,12 @@ from decimal import Decimal
 
 import polars as pl
 import pytest
+from contract_specs import SPECS
 
-from schemas import (
-    account_transactions,
-    codes,
-    consumption_records,
-    customers,
-    incentive_records,
-    monthly_bills,
-)
+from schemas import codes, consumption_records
 from schemas.columns import DatasetSpec, normalize_header
 from schemas.validation import RuleSettings, duplicate_mask, split_valid
 from warehouse.connection import memory_warehouse
-
-SPECS = [
-    consumption_records.SPEC,
-    monthly_bills.SPEC,
-    monthly_bills.DETAILS_SPEC,
-    account_transactions.SPEC,
-    incentive_records.SPEC,
-    customers.SPEC,
-]
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=[s.name for s in SPECS])

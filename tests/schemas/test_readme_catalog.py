@@ -6,19 +6,11 @@ import re
 from pathlib import Path
 
 import pytest
+from contract_specs import SPECS
 
-from schemas import account_transactions, consumption_records, customers, incentive_records, monthly_bills
 from schemas.columns import DatasetSpec
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-SPECS = [
-    consumption_records.SPEC,
-    monthly_bills.SPEC,
-    monthly_bills.DETAILS_SPEC,
-    account_transactions.SPEC,
-    incentive_records.SPEC,
-    customers.SPEC,
-]
 
 
 def catalog_section(table: str) -> str:

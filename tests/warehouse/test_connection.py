@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -20,6 +22,23 @@ with writer(sys.argv[1]) as con:
     print("holding", flush=True)
     time.sleep(float(sys.argv[2]))
 """
+
+
+@contextmanager
+def held_warehouse(path: Path, seconds: str) -> Iterator[subprocess.Popen[str]]:
+    """A migrated warehouse at `path` whose write lock another process holds for `seconds`; killed on exit."""
+    with writer(path):
+        pass
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(path), seconds], stdout=subprocess.PIPE, text=True, cwd=Path.cwd()
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "holding"
+        yield holder
+    finally:
+        holder.kill()
+        holder.wait()
 
 
 def test_migrations_apply_once_and_are_recorded(tmp_path: Path) -> None:
@@ -72,23 +91,13 @@ def test_a_failing_migration_leaves_nothing_half_applied(tmp_path: Path) -> None
 @pytest.mark.xdist_group("lock")
 def test_second_writer_gets_a_clear_lock_message_within_the_deadline(tmp_path: Path) -> None:
     path = tmp_path / "w.duckdb"
-    with writer(path):
-        pass
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(path), "20"], stdout=subprocess.PIPE, text=True, cwd=Path.cwd()
-    )
-    try:
-        assert holder.stdout is not None
-        assert holder.stdout.readline().strip() == "holding"
+    with held_warehouse(path, "20") as holder:
         started = time.monotonic()
         with pytest.raises(WarehouseLockedError) as caught, writer(path, deadline_s=1.5):
             pass
         waited = time.monotonic() - started
         with pytest.raises(WarehouseLockedError) as caught_reader, reader(path, deadline_s=0.3):
             pass
-    finally:
-        holder.kill()
-        holder.wait()
     assert 1.5 <= waited < 3.5
     message = str(caught.value)
     assert f"process {holder.pid}" in message
@@ -105,19 +114,8 @@ def test_second_writer_gets_a_clear_lock_message_within_the_deadline(tmp_path: P
 @pytest.mark.xdist_group("lock")
 def test_writer_waits_for_a_short_holder_instead_of_failing(tmp_path: Path) -> None:
     path = tmp_path / "w.duckdb"
-    with writer(path):
-        pass
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(path), "0.8"], stdout=subprocess.PIPE, text=True, cwd=Path.cwd()
-    )
-    try:
-        assert holder.stdout is not None
-        assert holder.stdout.readline().strip() == "holding"
-        with writer(path, deadline_s=15) as con:
-            assert con.execute("SELECT 42").fetchall() == [(42,)]
-    finally:
-        holder.kill()
-        holder.wait()
+    with held_warehouse(path, "0.8"), writer(path, deadline_s=15) as con:
+        assert con.execute("SELECT 42").fetchall() == [(42,)]
 
 
 def test_reader_of_a_missing_warehouse_says_so(tmp_path: Path) -> None:
