@@ -9,13 +9,8 @@ STAMP := $(VENV)/.installed
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test]'
-	touch $(STAMP)
-
-$(VENV)/.bench-installed: $(STAMP)
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test,bench]'
-	touch $@
+	touch $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python -m pipelines.demo
@@ -24,7 +19,7 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
-bench: $(VENV)/.bench-installed
+bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
 
 dev: $(STAMP)
