@@ -27,7 +27,15 @@ from partner_center.sandbox.config import SandboxConfig
 from partner_center.sandbox.exports import incentive_export_bytes
 from partner_center.sandbox.faults import PAGING_KINDS, FaultPlan
 from partner_center.sandbox.ratelimit import PeakRate, RateLimiter
-from partner_center.sandbox.world import World, dumps, month_end, month_start, shift_cycle, utc_text
+from partner_center.sandbox.world import (
+    World,
+    dumps,
+    json_pieces,
+    month_end,
+    month_start,
+    shift_cycle,
+    utc_text,
+)
 from partner_center.sandbox_credentials import (
     SANDBOX_AK,
     SANDBOX_DOMAIN_ID,
@@ -202,6 +210,8 @@ class SandboxApp:
     def __init__(self, config: SandboxConfig, world: World | None = None) -> None:
         self.config = config
         self.world = world or config.build_world()
+        for month in config.warm:
+            self.world.warm(month)
         self.limiter = RateLimiter(config.rate_limit)
         self.faults: FaultPlan = config.fault_plan()
         self.stats = Stats()
@@ -435,6 +445,11 @@ class SandboxApp:
                 )
             if path == "/_sandbox/world" and method == "GET":
                 return ok(self.world.describe())
+            if path == "/_sandbox/warm" and method == "POST":
+                month = self.json_body(body).get("month")
+                if not isinstance(month, str) or not MONTH.match(month):
+                    raise ApiError(400, "CBC.0100", "Invalid parameter: month (YYYY-MM).")
+                return ok(self.world.warm(month))
             raise ApiError(404, "APIG.0101", "Unknown sandbox control path.")
         except ApiError as exc:
             return Answer(exc.status, dumps({"error_code": exc.code, "error_msg": exc.message}))
@@ -535,14 +550,19 @@ def fee_records(app: SandboxApp, req: Request) -> Answer:
         if fault == "dupe" and len(page) > 1:
             app.stats.faults["dupe"] += 1
             page = ([records[offset - 1], *page[:-1]]) if offset > 0 else ([*page[:-1], page[0]])
+            listed = b"".join(json_pieces(page)[:-1])
+        elif filters:
+            listed = b"".join(json_pieces(page)[:-1])
+        else:
+            listed = app.world.served_body(customer, cycle, offset, limit)
     else:
-        page = []
+        listed = b""
     body = b"".join(
         (
             b'{"total_count":',
             str(len(records)).encode(),
             b',"currency":"CNY","fee_records":[',
-            b",".join(r.json for r in page),
+            listed,
             b"]}",
         )
     )

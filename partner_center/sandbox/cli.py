@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -14,6 +15,7 @@ from partner_center.sandbox.config import SandboxConfig
 from partner_center.sandbox.exports import export_incentives, export_plans
 from partner_center.sandbox.ratelimit import parse_rate
 from partner_center.sandbox.server import serve
+from partner_center.sandbox.world import DEFAULT_CACHE_RECORDS
 from partner_center.sandbox_credentials import SANDBOX_DEFAULT_URL
 
 DEFAULT_PORT = int(SANDBOX_DEFAULT_URL.rsplit(":", 1)[1])
@@ -59,9 +61,16 @@ def _serve(args: argparse.Namespace) -> int:
             faults=args.faults,
             timeout_delay=args.timeout_delay,
             ak_lockout=args.ak_lockout,
+            cache_records=args.cache_records,
+            warm=tuple(args.warm),
         )
         config.fault_plan()
         config.world_config()
+        if config.cache_records < 1:
+            raise ValueError("--cache-records must be at least 1")
+        for month in config.warm:
+            if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+                raise ValueError(f"--warm {month}: YYYY-MM expected")
     except ValueError as exc:
         print(f"pbw sandbox serve: {exc}", file=sys.stderr)
         return 2
@@ -112,6 +121,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--ak-lockout",
         action="store_true",
         help="lock an AK for 5 min after 5 bad signatures (as the real API)",
+    )
+    server.add_argument(
+        "--cache-records",
+        type=int,
+        default=DEFAULT_CACHE_RECORDS,
+        help="generated fee records kept (about 1.2 KB each); the default fits 2,000 customers x 1 month",
+    )
+    server.add_argument(
+        "--warm",
+        action="append",
+        default=[],
+        metavar="YYYY-MM",
+        help="generate and pre-serialize this month before serving (repeatable; or POST /_sandbox/warm)",
     )
     _world_options(server)
     server.set_defaults(func=_serve)

@@ -7,7 +7,7 @@ from datetime import date
 
 from partner_center.sandbox.faults import FaultPlan
 from partner_center.sandbox.scenarios import parse_scenarios
-from partner_center.sandbox.world import World, WorldConfig
+from partner_center.sandbox.world import DEFAULT_CACHE_RECORDS, World, WorldConfig
 from partner_center.sandbox_credentials import SANDBOX_DOMAIN_ID
 
 
@@ -15,6 +15,8 @@ from partner_center.sandbox_credentials import SANDBOX_DOMAIN_ID
 class SandboxConfig:
     """Server and world settings; `rate_limit` None turns throttling off, `today` None = real Beijing date.
 
+    `cache_records` bounds the generated fee records kept in memory (about 1.2 KB each; not part of the
+    world, only of its speed); `warm` lists months generated and pre-serialized before serving starts.
     `ak_lockout` (off by default so one test's bad signatures cannot lock the shared demo AK) locks an AK
     for 5 minutes after 5 consecutive signature failures, as the real gateway does.
     """
@@ -33,6 +35,8 @@ class SandboxConfig:
     first_day: date = field(default=date(2025, 6, 1))
     scenario_month: str | None = None
     ak_lockout: bool = False
+    cache_records: int = DEFAULT_CACHE_RECORDS
+    warm: tuple[str, ...] = ()
 
     def world_config(self) -> WorldConfig:
         return WorldConfig(
@@ -47,7 +51,7 @@ class SandboxConfig:
         )
 
     def build_world(self) -> World:
-        return World(self.world_config(), today=self.today)
+        return World(self.world_config(), today=self.today, cache_records=self.cache_records)
 
     def fault_plan(self) -> FaultPlan:
         return FaultPlan.parse(self.faults, self.seed)

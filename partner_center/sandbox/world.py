@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from time import perf_counter
 from typing import Any
 
 import orjson
@@ -88,6 +89,14 @@ def _decimal_fragment(value: object) -> orjson.Fragment:
 def dumps(payload: object) -> bytes:
     """JSON with Decimals written as plain JSON numbers, exactly (never through float)."""
     return orjson.dumps(payload, default=_decimal_fragment)
+
+
+def number(value: Decimal) -> str:
+    """A Decimal as `dumps` writes it; str() is three times faster and equal unless it uses an exponent."""
+    if value is ZERO:
+        return "0"
+    text = str(value)
+    return text if "E" not in text else format(value, "f")
 
 
 class _Draw:
@@ -224,7 +233,11 @@ class Reseller:
 
 @dataclass(slots=True)
 class FeeRecord:
-    """One line item; `json` is its pre-serialized wire form, built once."""
+    """One line item; `head + tail` is its pre-serialized wire form, built once.
+
+    `tail` (the per-resource fields, about two thirds of the bytes) is one object shared by every record
+    of the resource, so a cached record costs about half the memory of its full JSON.
+    """
 
     id: str
     customer: Customer
@@ -244,7 +257,8 @@ class FeeRecord:
     credit: Decimal
     coupon: Decimal
     visible_from: date
-    json: bytes = b""
+    head: bytes = b""
+    tail: bytes = b""
     hidden: bool = False
     synthetic: bool = False
     order_type: int = 0
@@ -252,6 +266,10 @@ class FeeRecord:
     @property
     def sort_key(self) -> tuple[datetime, str]:
         return (self.trade_time, self.id)
+
+    @property
+    def json(self) -> bytes:
+        return self.head + self.tail
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,27 +333,72 @@ class _Pending:
 
 
 @dataclass(slots=True)
+class _CycleEntry:
+    """A customer's generated cycle and what res-fee-records serves of it on one clock day.
+
+    `pieces` is the served records' JSON as [head, tail, b",", head, tail, ...], so a page body is one
+    slice and one join, with no Python work per record.
+    """
+
+    records: list[FeeRecord]
+    served_key: tuple[date, int] | None = None
+    served: list[FeeRecord] = field(default_factory=list)
+    pieces: list[bytes] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Scan:
+    """What a cycle contributes regardless of the clock, from one pass over every customer's records:
+    consumption account changes per (holder, balance type) and incentive bases per direct customer."""
+
+    changes: dict[tuple[str | None, str], list[_Pending]]
+    bases: dict[int, dict[str, Decimal]]
+
+
+@dataclass(slots=True)
+class _Visible:
+    """A cycle as seen on one clock day: monthly sums per (holder, charge mode), consuming customers."""
+
+    sums: dict[tuple[str | None, int], list[dict[str, object]]]
+    consuming: list[str]
+
+
+@dataclass(slots=True)
 class _Caches:
-    cycle_records: OrderedDict[tuple[int, str], list[FeeRecord]] = field(default_factory=OrderedDict)
+    cycles: OrderedDict[tuple[int, str], _CycleEntry] = field(default_factory=OrderedDict)
+    scans: dict[str, _Scan] = field(default_factory=dict)
+    visible: OrderedDict[tuple[str, date], _Visible] = field(default_factory=OrderedDict)
+    settled: dict[str, date] = field(default_factory=dict)
+    windows: OrderedDict[tuple[str | None, str, date, date], list[Transaction]] = field(
+        default_factory=OrderedDict
+    )
     month_changes: dict[tuple[str | None, str, str], list[_Pending]] = field(default_factory=dict)
     month_transactions: dict[tuple[str | None, str, str], list[Transaction]] = field(default_factory=dict)
     incentives: dict[str, list[Incentive]] = field(default_factory=dict)
     orders: dict[tuple[str | None, date], list[dict[str, object]]] = field(default_factory=dict)
 
 
-# Records kept generated (about 2 KB each); older (customer, cycle) entries are evicted and rebuilt on demand.
-CACHED_RECORDS = 150_000
+# Generated records kept (about 1.2 KB each): enough for one month of 2,000 customers at the default 8
+# records per day (about 500k) with room to spare; older (customer, cycle) entries are evicted and rebuilt.
+DEFAULT_CACHE_RECORDS = 600_000
+# Clock days (per cycle) and date windows whose aggregates are kept; each is small.
+KEPT_VIEWS = 16
 
 
 class World:
     """The generated partner world; thread-compatible for one server (the server serializes access)."""
 
-    def __init__(self, config: WorldConfig, today: date | None = None) -> None:
+    def __init__(
+        self, config: WorldConfig, today: date | None = None, cache_records: int = DEFAULT_CACHE_RECORDS
+    ) -> None:
         self.config = config
         self.today = today or beijing_today()
         self.domain_id = config.domain_id
+        self.cache_records = cache_records
         self._caches = _Caches()
         self._static_json: dict[tuple[int, str, int], bytes] = {}
+        self._usage: dict[tuple[Decimal, int], Decimal] = {}
+        self._offsets: dict[int, list[timedelta]] = {}
         self._cached_records = 0
         self.drift_records: dict[tuple[str, str], list[FeeRecord]] = defaultdict(list)
         self.resellers = self._make_resellers()
@@ -486,45 +549,65 @@ class World:
         return payable, ZERO
 
     def _usage_records(self, customer: Customer, day: date) -> list[FeeRecord]:
+        """A customer's on-demand records of one day: the hot loop of generation, so day-level values are
+        computed once and records are built positionally (the same bytes as `_resource_record`)."""
         n = self.config.records_per_day
+        late = self.config.late_share
         key = f"{self.config.seed}|usage|{customer.index}|{day.isoformat()}|"
+        resources = customer.resources
+        midnight = datetime(day.year, day.month, day.day) - BEIJING_OFFSET
+        visible = (day + timedelta(days=1), day + timedelta(days=2), day + timedelta(days=3))
+        offsets = self._offsets.get(customer.index)
+        if offsets is None:
+            offsets = self._offsets[customer.index] = [
+                timedelta(
+                    hours=(j * 24) // n,
+                    minutes=(customer.index * 7 + j * 3) % 60,
+                    seconds=(customer.index * 13 + j) % 60,
+                )
+                for j in range(n)
+            ]
+        usages = self._usage
         records = []
         for j in range(n):
             # One 32-byte digest per record: id, trade id, usage factor and lateness (cheaper than 4 draws).
             digest = hashlib.blake2b((key + str(j)).encode(), digest_size=32).digest()
-            res = customer.resources[j % len(customer.resources)]
-            moment = beijing_moment(
-                day, (j * 24) // n, (customer.index * 7 + j * 3) % 60, (customer.index * 13 + j) % 60
-            )
-            usage = (res.base_usage * Decimal(60 + digest[29] % 81) / 100 * 24 / n).quantize(
-                Decimal("0.0001")
-            )
+            res = resources[j % len(resources)]
+            moment = midnight + offsets[j]
+            factor = digest[29] % 81
+            usage = usages.get((res.base_usage, factor))
+            if usage is None:
+                usage = usages[(res.base_usage, factor)] = (
+                    res.base_usage * Decimal(60 + factor) / 100 * 24 / n
+                ).quantize(Decimal("0.0001"))
             official = (usage * res.size * res.resource_type.unit_price).quantize(Q8)
             discount = (official * customer.discount_rate).quantize(Q8)
             payment = official - discount
             cash, credit = self._split(customer, payment, Q8)
             roll = int.from_bytes(digest[21:29], "big") / 2**64
-            delay = 0 if roll >= self.config.late_share else (1 if roll < self.config.late_share / 2 else 2)
-            records.append(
-                self._resource_record(
-                    res,
-                    usage,
-                    id=digest[:12].hex(),
-                    customer=customer,
-                    bill_date=day,
-                    trade_time=moment,
-                    charging_mode=3,
-                    bill_detail_type=5,
-                    trade_id=f"BL{digest[12:21].hex()}",
-                    official=official,
-                    discount=discount,
-                    payment=payment,
-                    cash=cash,
-                    credit=credit,
-                    coupon=ZERO,
-                    visible_from=day + timedelta(days=1 + delay),
-                )
+            rec = FeeRecord(
+                digest[:12].hex(),
+                customer,
+                day,
+                moment,
+                3,
+                5,
+                res.service,
+                res.resource_type,
+                res.region[0],
+                res.resource_id,
+                f"BL{digest[12:21].hex()}",
+                official,
+                discount,
+                payment,
+                cash,
+                credit,
+                ZERO,
+                visible[0 if roll >= late else (1 if roll < late / 2 else 2)],
             )
+            rec.head = self._record_head(rec, usage)
+            rec.tail = self._record_tail(customer, res, False, 0)
+            records.append(rec)
         return records
 
     def period_events(
@@ -567,10 +650,11 @@ class World:
         )
         return -refund, ZERO, ZERO
 
-    def _period_records(self, customer: Customer, day: date) -> list[FeeRecord]:
+    def _period_records(self, customer: Customer, begin: date, end: date) -> list[FeeRecord]:
+        """The period orders of [begin, end] (their order does not matter: cycles sort by trade time, id)."""
         records = []
         for sub in customer.subscriptions:
-            for event_day, kind in self.period_events(customer, sub, day, day):
+            for event_day, kind in self.period_events(customer, sub, begin, end):
                 official, discount, coupon = self.period_amounts(customer, sub, event_day, kind)
                 payment = official - discount
                 cash, credit = self._split(customer, payment - coupon, Q2)
@@ -618,41 +702,38 @@ class World:
             resource_id=res.resource_id,
             **fields,
         )
-        rec.json = self._record_json(rec, res, usage, period_months=period_months)
+        rec.head = self._record_head(rec, usage)
+        rec.tail = self._record_tail(rec.customer, res, usage is None, period_months)
         return rec
 
-    def _record_json(
-        self, rec: FeeRecord, res: Resource, usage: Decimal | None, period_months: int = 0
-    ) -> bytes:
-        """The record's wire JSON: the per-resource fields are serialized once and spliced in."""
+    @staticmethod
+    def _record_head(rec: FeeRecord, usage: Decimal | None) -> bytes:
+        """The record's own fields as `dumps` writes them, up to the closing brace (ids and trade ids are
+        generated ASCII letters and digits, trade times naive whole-second UTC, so nothing needs escaping)."""
         period = usage is None
-        static_key = (rec.customer.index, res.resource_id, period_months)
-        static = self._static_json.get(static_key)
-        if static is None:
-            static = self._static_json[static_key] = self._resource_json(
-                rec.customer, res, period, period_months
-            )
-        variable: dict[str, object] = {
-            "id": rec.id,
-            "bill_cycle": month_of(rec.bill_date),
-            "charging_mode": rec.charging_mode,
-            "bill_detail_type": rec.bill_detail_type,
-            "order_type": rec.order_type if period else None,
-            "trade_id": rec.trade_id,
-            "trade_time": utc_text(rec.trade_time),
-            "consume_time": utc_text(
-                rec.trade_time if period else rec.trade_time.replace(minute=0, second=0)
-            ),
-            "usage_amount": usage if usage is not None else ZERO,
-            "free_resource_usage": usage if rec.synthetic and usage is not None else ZERO,
-            "official_amount": rec.official,
-            "official_discount_amount": rec.discount,
-            "payment_amount": rec.payment,
-            "cash_amount": rec.cash,
-            "credit_amount": rec.credit,
-            "coupon_amount": rec.coupon,
-        }
-        return dumps(variable)[:-1] + b"," + static + b"}"
+        trade_time = rec.trade_time.isoformat()
+        consume_time = trade_time if period else trade_time[:14] + "00:00"
+        usage_text = "0" if usage is None else number(usage)
+        return (
+            f'{{"id":"{rec.id}","bill_cycle":"{rec.bill_date.year:04d}-{rec.bill_date.month:02d}",'
+            f'"charging_mode":{rec.charging_mode},"bill_detail_type":{rec.bill_detail_type},'
+            f'"order_type":{rec.order_type if period else "null"},"trade_id":"{rec.trade_id}",'
+            f'"trade_time":"{trade_time}Z","consume_time":"{consume_time}Z",'
+            f'"usage_amount":{usage_text},'
+            f'"free_resource_usage":{usage_text if rec.synthetic else "0"},'
+            f'"official_amount":{number(rec.official)},"official_discount_amount":{number(rec.discount)},'
+            f'"payment_amount":{number(rec.payment)},"cash_amount":{number(rec.cash)},'
+            f'"credit_amount":{number(rec.credit)},"coupon_amount":{number(rec.coupon)}'
+        ).encode()
+
+    def _record_tail(self, customer: Customer, res: Resource, period: bool, period_months: int) -> bytes:
+        """The per-resource fields and the closing brace, serialized once and shared by its records."""
+        key = (customer.index, res.resource_id, period_months)
+        tail = self._static_json.get(key)
+        if tail is None:
+            inside = self._resource_json(customer, res, period, period_months)
+            tail = self._static_json[key] = b"," + inside + b"}"
+        return tail
 
     def _resource_json(self, customer: Customer, res: Resource, period: bool, period_months: int) -> bytes:
         """Fields fixed per (customer, resource): the inside of a JSON object, without braces."""
@@ -696,45 +777,67 @@ class World:
         }
         return dumps(payload)[1:-1]
 
-    def cycle_records(self, customer: Customer, cycle: str) -> list[FeeRecord]:
-        """Every record of a customer's cycle (visible or not), sorted by (trade_time, id); cached."""
+    def _cycle_entry(self, customer: Customer, cycle: str) -> _CycleEntry:
+        """A customer's cycle from the bounded cache (least recently used out first), generated on a miss."""
         key = (customer.index, cycle)
-        cache = self._caches.cycle_records
-        if key in cache:
+        cache = self._caches.cycles
+        entry = cache.get(key)
+        if entry is not None:
             cache.move_to_end(key)
-            return cache[key]
+            return entry
         begin = max(month_start(cycle), self.config.first_day, customer.associated_day)
         end = month_end(cycle)
         records: list[FeeRecord] = []
         day = begin
         while day <= end:
             records += self._usage_records(customer, day)
-            records += self._period_records(customer, day)
             day += timedelta(days=1)
+        if begin <= end:
+            records += self._period_records(customer, begin, end)
         records += self._scenario_records(customer, cycle)
-        records.sort(key=lambda r: r.sort_key)
+        records.sort(key=lambda r: (r.trade_time, r.id))
         if self.picks and self.picks.hidden_record_id:
             for rec in records:
                 rec.hidden = rec.id == self.picks.hidden_record_id
-        cache[key] = records
+        entry = cache[key] = _CycleEntry(records)
         self._cached_records += len(records)
-        while self._cached_records > CACHED_RECORDS and len(cache) > 1:
-            self._cached_records -= len(cache.popitem(last=False)[1])
-        return records
+        while self._cached_records > self.cache_records and len(cache) > 1:
+            self._cached_records -= len(cache.popitem(last=False)[1].records)
+        return entry
+
+    def cycle_records(self, customer: Customer, cycle: str) -> list[FeeRecord]:
+        """Every record of a customer's cycle (visible or not), sorted by (trade_time, id); cached."""
+        return self._cycle_entry(customer, cycle).records
+
+    @property
+    def cached_records(self) -> int:
+        return self._cached_records
 
     def served_records(self, customer: Customer, cycle: str) -> list[FeeRecord]:
         """What res-fee-records serves today: visible, not hidden, plus drift records, duplicates repeated."""
-        out = [
-            r for r in self.cycle_records(customer, cycle) if r.visible_from <= self.today and not r.hidden
-        ]
+        return self._served_entry(customer, cycle).served
+
+    def served_body(self, customer: Customer, cycle: str, offset: int, limit: int) -> bytes:
+        """The served records [offset, offset + limit) as comma-separated JSON objects, from `pieces`."""
+        entry = self._served_entry(customer, cycle)
+        count = len(entry.served[offset : offset + limit])
+        return b"".join(entry.pieces[3 * offset : 3 * (offset + count) - 1]) if count else b""
+
+    def _served_entry(self, customer: Customer, cycle: str) -> _CycleEntry:
+        entry = self._cycle_entry(customer, cycle)
         drift = self.drift_records.get((customer.customer_id, cycle))
+        key = (self.today, len(drift) if drift else 0)
+        if entry.served_key == key:
+            return entry
+        out = [r for r in entry.records if r.visible_from <= self.today and not r.hidden]
         if drift:
             out = sorted(out + drift, key=lambda r: r.sort_key)
         if self.picks and self.picks.duplicate_record_id:
             dup = [i for i, r in enumerate(out) if r.id == self.picks.duplicate_record_id]
             if dup:
                 out.insert(dup[0] + 1, out[dup[0]])
-        return out
+        entry.served, entry.pieces, entry.served_key = out, json_pieces(out), key
+        return entry
 
     def add_drift_record(self, customer: Customer, cycle: str, before: FeeRecord) -> FeeRecord:
         """A free (payment 0) usage record sorting just before `before`: every later offset shifts by one."""
@@ -768,27 +871,44 @@ class World:
 
     def consumption_customers(self, cycle: str) -> list[str]:
         """Direct customers with any visible consumption in the cycle (consume-sub-customers query)."""
-        out = []
-        for customer in self.customers_of(None):
-            if any(r.visible_from <= self.today for r in self.cycle_records(customer, cycle)):
-                out.append(customer.customer_id)
-        return out
+        return self._visible(cycle).consuming
 
     # ----------------------------------------------------------------- monthly-sum
     def monthly_sums(self, holder: str | None, cycle: str, charge_mode: int) -> list[dict[str, object]]:
         """Bill sums of the holder's resale customers from the records visible today (plus scenario edits)."""
-        groups: dict[tuple[str, str, str, str], dict[str, Any]] = {}
-        for customer in self.customers_of(holder):
+        return self._visible(cycle).sums.get((holder, charge_mode), [])
+
+    def _visible(self, cycle: str) -> _Visible:
+        """Monthly sums and consuming customers of a cycle on today's clock, from one pass over every
+        customer's records; kept per clock day, and one entry serves every day once all is visible."""
+        caches = self._caches
+        settled = caches.settled.get(cycle)
+        day = self.today if settled is None else min(self.today, settled)
+        found = caches.visible.get((cycle, day))
+        if found is not None:
+            caches.visible.move_to_end((cycle, day))
+            return found
+        groups: dict[tuple[str | None, int], dict[tuple[str, str, str, str], dict[str, Any]]] = defaultdict(
+            dict
+        )
+        consuming: list[str] = []
+        last_visible = date.min
+        for customer in self.customers:
+            records = self.cycle_records(customer, cycle)
+            if records:
+                last_visible = max(last_visible, max(r.visible_from for r in records))
+            visible = [r for r in records if r.visible_from <= self.today]
+            if customer.holder is None and visible:
+                consuming.append(customer.customer_id)
             if customer.association_type != "2":
                 continue
-            for rec in self.cycle_records(customer, cycle):
-                if rec.charging_mode != charge_mode or rec.visible_from > self.today:
-                    continue
+            for rec in visible:
                 bill_type = "0" if rec.payment >= 0 else "1"
+                by_key = groups[(customer.holder, rec.charging_mode)]
                 key = (customer.customer_id, rec.service.code, rec.resource_type.code, bill_type)
-                group = groups.get(key)
+                group = by_key.get(key)
                 if group is None:
-                    group = groups[key] = {
+                    group = by_key[key] = {
                         "rec": rec,
                         "amount": ZERO,
                         "discount": ZERO,
@@ -805,35 +925,21 @@ class World:
                     if value:
                         group["details"][balance_type] += value
         picks = self.picks
-        if picks and picks.month == cycle and holder is None and charge_mode == picks.bill_delta_mode:
+        if picks and picks.month == cycle:
             key = (picks.bill_delta_customer, picks.bill_delta_service, picks.bill_delta_resource_type, "0")
-            if key in groups:
-                groups[key]["amount"] += picks.bill_delta
-                groups[key]["details"]["BALANCE_TYPE_COUPON"] += picks.bill_delta
-        out = []
-        for key in sorted(groups):
-            group = groups[key]
-            rec = group["rec"]
-            row: dict[str, object] = {
-                "customer_id": key[0],
-                "cloud_service_type": rec.service.code,
-                "cloud_service_type_name": rec.service.name,
-                "resource_type_code": rec.resource_type.code,
-                "resource_type_name": rec.resource_type.name,
-                "bill_type": key[3],
-                "charge_mode": str(charge_mode),
-                "amount": group["amount"],
-                "measure_id": 1,
-            }
-            if key[3] == "0":
-                row |= {"debt_amount": ZERO, "adjustment_amount": ZERO, "discount_amount": group["discount"]}
-            row["account_details"] = [
-                {"balance_type": bt, "amount": amount, "bill_type": key[3]}
-                for bt, amount in sorted(group["details"].items())
-                if amount
-            ]
-            out.append(row)
-        return out
+            by_key = groups.get((None, picks.bill_delta_mode), {})
+            if key in by_key:
+                by_key[key]["amount"] += picks.bill_delta
+                by_key[key]["details"]["BALANCE_TYPE_COUPON"] += picks.bill_delta
+        found = _Visible(
+            sums={(holder, mode): _sum_rows(by_key, mode) for (holder, mode), by_key in groups.items()},
+            consuming=consuming,
+        )
+        caches.settled[cycle] = last_visible
+        caches.visible[(cycle, min(self.today, last_visible))] = found
+        while len(caches.visible) > KEPT_VIEWS:
+            caches.visible.popitem(last=False)
+        return found
 
     # ----------------------------------------------------------------- partner account changes
     def _month_changes(self, holder: str | None, balance_type: str, cycle: str) -> list[_Pending]:
@@ -843,25 +949,8 @@ class World:
         if cached is not None:
             return cached
         changes: list[_Pending] = []
-        split = "cash" if balance_type == "BALANCE_TYPE_DEBIT" else "credit"
-        resale = [c for c in self.customers_of(holder) if c.association_type == "2"]
         if month_end(cycle) >= self.config.first_day:
-            for customer in resale:
-                usage: dict[date, tuple[datetime, Decimal]] = {}
-                for rec in self.cycle_records(customer, cycle):
-                    value: Decimal = getattr(rec, split)
-                    if rec.synthetic or rec.bill_detail_type in (9, 16) or not value:
-                        continue
-                    if rec.charging_mode == 3:
-                        last, total = usage.get(rec.bill_date, (rec.trade_time, ZERO))
-                        usage[rec.bill_date] = (max(last, rec.trade_time), total + value)
-                    elif value > 0:
-                        changes.append(_Pending(rec.trade_time, 2, value, "2", cat.TD_PERIOD, rec.trade_id))
-                    else:
-                        changes.append(_Pending(rec.trade_time, 2, -value, "1", cat.TD_REFUND, rec.trade_id))
-                for day, (moment, total) in usage.items():
-                    trade_id = f"TX{day:%Y%m%d}{customer.customer_id[:10].upper()}"
-                    changes.append(_Pending(moment, 2, total, "2", cat.TD_USAGE, trade_id))
+            changes += self._scan(cycle).changes.get((holder, balance_type), [])
             allocation = self.allocation(holder, cycle)
             if balance_type == "BALANCE_TYPE_DEBIT" and allocation is not None:
                 changes.append(allocation)
@@ -898,6 +987,44 @@ class World:
         changes.sort(key=lambda p: (p.trade_time, p.order, p.trade_id, p.type))
         self._caches.month_changes[key] = changes
         return changes
+
+    def _scan(self, cycle: str) -> _Scan:
+        """One pass over every resale customer's cycle: consumption account changes for each holder and
+        balance type, and the incentive bases of direct customers (kept: small, and never clock-bound)."""
+        found = self._caches.scans.get(cycle)
+        if found is not None:
+            return found
+        changes: dict[tuple[str | None, str], list[_Pending]] = defaultdict(list)
+        bases: dict[int, dict[str, Decimal]] = {}
+        for customer in self.customers:
+            if customer.association_type != "2":
+                continue
+            records = self.cycle_records(customer, cycle)
+            for balance_type, split in (("BALANCE_TYPE_DEBIT", "cash"), ("BALANCE_TYPE_CREDIT", "credit")):
+                out = changes[(customer.holder, balance_type)]
+                usage: dict[date, tuple[datetime, Decimal]] = {}
+                for rec in records:
+                    value: Decimal = getattr(rec, split)
+                    if rec.synthetic or rec.bill_detail_type in (9, 16) or not value:
+                        continue
+                    if rec.charging_mode == 3:
+                        last, total = usage.get(rec.bill_date, (rec.trade_time, ZERO))
+                        usage[rec.bill_date] = (max(last, rec.trade_time), total + value)
+                    elif value > 0:
+                        out.append(_Pending(rec.trade_time, 2, value, "2", cat.TD_PERIOD, rec.trade_id))
+                    else:
+                        out.append(_Pending(rec.trade_time, 2, -value, "1", cat.TD_REFUND, rec.trade_id))
+                for day, (moment, total) in usage.items():
+                    trade_id = f"TX{day:%Y%m%d}{customer.customer_id[:10].upper()}"
+                    out.append(_Pending(moment, 2, total, "2", cat.TD_USAGE, trade_id))
+            if customer.holder is None:
+                customer_bases: dict[str, Decimal] = defaultdict(lambda: ZERO)
+                for rec in records:
+                    if not rec.synthetic and rec.bill_detail_type not in (9, 16):
+                        customer_bases[rec.service.code] += rec.payment
+                bases[customer.index] = customer_bases
+        found = self._caches.scans[cycle] = _Scan(dict(changes), bases)
+        return found
 
     def allocation(self, holder: str | None, cycle: str) -> _Pending | None:
         """The month's allocation to one resale customer (BEADJUST, 2nd of the month 14:00 Beijing)."""
@@ -975,6 +1102,12 @@ class World:
         """Visible transactions whose Beijing trade date is within [begin, end], in sequence order."""
         end = min(end, self.last_day)
         begin = max(begin, self.config.first_day)
+        windows = self._caches.windows
+        key = (holder, balance_type, begin, end)
+        cached = windows.get(key)
+        if cached is not None:
+            windows.move_to_end(key)
+            return cached
         out: list[Transaction] = []
         cycle = month_of(begin)
         while begin <= end and month_start(cycle) <= end:
@@ -984,6 +1117,9 @@ class World:
                 if begin <= t.trade_date <= end
             ]
             cycle = shift_cycle(cycle, 1)
+        windows[key] = out
+        while len(windows) > KEPT_VIEWS:
+            windows.popitem(last=False)
         return out
 
     def balance(self, holder: str | None, balance_type: str) -> Decimal:
@@ -1069,13 +1205,11 @@ class World:
         out: list[Incentive] = []
         if month_end(month) >= self.config.first_day:
             bill_id = self.incentive_bill_id(month)
+            scan = self._scan(month)
             for customer in self.customers_of(None):
                 if customer.association_type != "2":
                     continue
-                bases: dict[str, Decimal] = defaultdict(lambda: ZERO)
-                for rec in self.cycle_records(customer, month):
-                    if not rec.synthetic and rec.bill_detail_type not in (9, 16):
-                        bases[rec.service.code] += rec.payment
+                bases = scan.bases[customer.index]
                 for code in sorted(bases):
                     service = cat.SERVICE_BY_CODE[code]
                     if code not in cat.PLAN_RATES or service.incentive_policy in cat.NO_REBATE_POLICIES:
@@ -1318,6 +1452,25 @@ class World:
             "restatements": [self.restatement] if self.restatement else [],
         }
 
+    def warm(self, cycle: str) -> dict[str, object]:
+        """Generate and pre-serialize `cycle` for every customer, with its aggregates (monthly sums, consuming
+        customers, transactions and the months their balances chain to), so a benchmark timed afterwards
+        measures serving rather than generation. The cycle's records come last so they stay cached."""
+        started = perf_counter()
+        for holder in [None, *(r.indirect_partner_id for r in self.resellers)]:
+            for balance_type in cat.BALANCE_TYPES:
+                self.month_transactions(holder, balance_type, cycle)
+            self.orders(holder)
+        self._visible(cycle)
+        served = sum(len(self.served_records(customer, cycle)) for customer in self.customers)
+        return {
+            "month": cycle,
+            "served_records": served,
+            "cached_records": self._cached_records,
+            "cache_records": self.cache_records,
+            "seconds": round(perf_counter() - started, 3),
+        }
+
     def describe(self) -> dict[str, object]:
         """The /_sandbox/world summary: who exists, which days are served, the plan table."""
         return {
@@ -1353,6 +1506,44 @@ class World:
             "trade_detail_types": cat.TRADE_TYPE_OF,
             "target_balances": {k: format(v, "f") for k, v in cat.TARGET_BALANCE.items()},
         }
+
+
+def json_pieces(records: list[FeeRecord]) -> list[bytes]:
+    """[head, tail, b",", head, tail, ...]: joined, any slice of whole records is their JSON list body."""
+    pieces: list[bytes] = []
+    for rec in records:
+        pieces += (rec.head, rec.tail, b",")
+    return pieces
+
+
+def _sum_rows(
+    groups: dict[tuple[str, str, str, str], dict[str, Any]], charge_mode: int
+) -> list[dict[str, object]]:
+    """monthly-sum rows of one holder and charge mode, sorted by (customer, service, type, bill type)."""
+    out = []
+    for key in sorted(groups):
+        group = groups[key]
+        rec = group["rec"]
+        row: dict[str, object] = {
+            "customer_id": key[0],
+            "cloud_service_type": rec.service.code,
+            "cloud_service_type_name": rec.service.name,
+            "resource_type_code": rec.resource_type.code,
+            "resource_type_name": rec.resource_type.name,
+            "bill_type": key[3],
+            "charge_mode": str(charge_mode),
+            "amount": group["amount"],
+            "measure_id": 1,
+        }
+        if key[3] == "0":
+            row |= {"debt_amount": ZERO, "adjustment_amount": ZERO, "discount_amount": group["discount"]}
+        row["account_details"] = [
+            {"balance_type": bt, "amount": amount, "bill_type": key[3]}
+            for bt, amount in sorted(group["details"].items())
+            if amount
+        ]
+        out.append(row)
+    return out
 
 
 def plan_table() -> list[dict[str, str]]:
