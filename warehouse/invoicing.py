@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -180,42 +181,29 @@ def current_lines(
     return {cid: (name, tuple(lines)) for cid, (name, lines) in out.items()}
 
 
-def _row_line(row: dict[str, object]) -> InvoiceLine:
-    return InvoiceLine(
-        str(row["service_type_code"]),
-        str(row["service_type_name"] or ""),
-        *(quantize(Decimal(str(row[f]))) for f in MONEY_FIELDS),
-    )
+_HEAD_COLUMNS = 13  # select_invoice_documents: the document's columns, then line_no, code, name, amounts
 
 
 def _documents(con: duckdb.DuckDBPyConnection, month: str, customer_id: str | None) -> list[InvoiceDocument]:
-    rel = con.execute(sql("marts/select_invoices"), {"month": month, "customer_id": customer_id})
-    columns = [d[0] for d in rel.description]
-    docs = []
-    for values in rel.fetchall():
-        row = dict(zip(columns, values, strict=True))
-        line_rel = con.execute(sql("marts/select_invoice_lines"), {"invoice_id": row["invoice_id"]})
-        line_cols = [d[0] for d in line_rel.description]
-        lines = tuple(_row_line(dict(zip(line_cols, v, strict=True))) for v in line_rel.fetchall())
-        docs.append(
-            InvoiceDocument(
-                invoice_id=row["invoice_id"],
-                invoice_number=row["invoice_number"],
-                issuer=row["issuer"],
-                customer_id=row["customer_id"],
-                customer_name=row["customer_name"] or row["customer_id"],
-                month=row["month"],
-                doc_type=row["doc_type"],
-                status=row["status"],
-                corrects_invoice_id=row["corrects_invoice_id"],
-                currency=row["currency"],
-                price_rule=row["price_rule"],
-                lines=lines,
-                created_at_utc=row["created_at_utc"],
-                issued_at_utc=row["issued_at_utc"],
-            )
-        )
-    return docs
+    """Every document of the month with its lines, in one query (documents in order, lines by line_no)."""
+    rows = con.execute(
+        sql("marts/select_invoice_documents"), {"month": month, "customer_id": customer_id}
+    ).fetchall()
+    heads: dict[str, tuple[Any, ...]] = {}
+    lines: dict[str, list[InvoiceLine]] = {}
+    for row in rows:
+        invoice_id = row[0]
+        if invoice_id not in heads:
+            heads[invoice_id] = row[:_HEAD_COLUMNS]
+            lines[invoice_id] = []
+        line_no, code, name, *amounts = row[_HEAD_COLUMNS:]
+        if line_no is not None:
+            lines[invoice_id].append(InvoiceLine(code, name or "", *(quantize(a) for a in amounts)))
+    # Head columns are InvoiceDocument's fields in order; the lines go between price_rule and the times.
+    return [
+        InvoiceDocument(*head[:4], head[4] or head[3], *head[5:11], tuple(lines[invoice_id]), *head[11:])
+        for invoice_id, head in heads.items()
+    ]
 
 
 def list_invoices(
@@ -225,16 +213,18 @@ def list_invoices(
     return _documents(con, month, customer_id)
 
 
-def _invoiced_so_far(
-    con: duckdb.DuckDBPyConnection, customer_id: str, month: str, issuer: str
-) -> dict[str, InvoiceLine]:
-    rel = con.execute(
-        sql("marts/select_issued_invoice_lines"),
-        {"customer_id": customer_id, "month": month, "issuer": issuer},
-    )
-    cols = [d[0] for d in rel.description]
-    lines = (_row_line(dict(zip(cols, v, strict=True))) for v in rel.fetchall())
-    return {line.service_type_code: line for line in lines}
+def _invoiced_so_far(issued: Iterable[InvoiceDocument]) -> dict[str, InvoiceLine]:
+    """What a customer was invoiced so far: the lines of its issued documents summed per service."""
+    names: dict[str, list[str]] = {}
+    sums: dict[str, list[Decimal]] = {}
+    for doc in issued:
+        for line in doc.lines:
+            code = line.service_type_code
+            names.setdefault(code, []).append(line.service_type_name)
+            acc = sums.setdefault(code, [Decimal(0)] * len(MONEY_FIELDS))
+            for i, f in enumerate(MONEY_FIELDS):
+                acc[i] += getattr(line, f)
+    return {code: InvoiceLine(code, max(names[code]), *sums[code]) for code in sorted(sums)}
 
 
 def _difference(
@@ -255,67 +245,104 @@ def _difference(
     return tuple(out)
 
 
-def _insert_document(
-    con: duckdb.DuckDBPyConnection,
-    *,
-    price_book: PriceBook,
-    customer_id: str,
-    customer_name: str,
-    month: str,
-    doc_type: str,
-    corrects: str | None,
-    lines: tuple[InvoiceLine, ...],
-    content_hash: str,
-) -> str:
-    invoice_id = f"{month}-{customer_id}-{doc_type}-{uuid.uuid4().hex[:10]}"
-    totals = {f: str(sum((getattr(line, f) for line in lines), Decimal(0))) for f in DOC_TOTAL_FIELDS}
-    con.execute(
-        sql("marts/insert_invoice"),
+@dataclass(frozen=True)
+class _NewDocument:
+    """A draft this run inserts."""
+
+    invoice_id: str
+    customer_id: str
+    customer_name: str
+    doc_type: str
+    corrects: str | None
+    lines: tuple[InvoiceLine, ...]
+    content_hash: str
+
+
+def _insert_documents(
+    con: duckdb.DuckDBPyConnection, docs: list[_NewDocument], month: str, price_book: PriceBook
+) -> None:
+    """All new drafts and their lines in two statements, from Arrow tables."""
+    if not docs:
+        return
+    now = _now()
+    n = len(docs)
+    totals = {
+        f: pa.array([sum((getattr(line, f) for line in d.lines), Decimal(0)) for d in docs], _MONEY)
+        for f in DOC_TOTAL_FIELDS
+    }
+    invoice_rows = pa.table(
         {
-            "invoice_id": invoice_id,
-            "issuer": price_book.issuer.name,
-            "customer_id": customer_id,
-            "customer_name": customer_name,
-            "month": month,
-            "doc_type": doc_type,
-            "corrects_invoice_id": corrects,
-            "currency": price_book.issuer.currency,
-            "price_rule": price_book.rule_for(customer_id).label,
-            "content_hash": content_hash,
-            "created_at_utc": _now(),
+            "invoice_id": pa.array([d.invoice_id for d in docs], pa.string()),
+            "issuer": pa.array([price_book.issuer.name] * n, pa.string()),
+            "customer_id": pa.array([d.customer_id for d in docs], pa.string()),
+            "customer_name": pa.array([d.customer_name for d in docs], pa.string()),
+            "month": pa.array([month] * n, pa.string()),
+            "doc_type": pa.array([d.doc_type for d in docs], pa.string()),
+            "corrects_invoice_id": pa.array([d.corrects for d in docs], pa.string()),
+            "currency": pa.array([price_book.issuer.currency] * n, pa.string()),
+            "price_rule": pa.array([price_book.rule_for(d.customer_id).label for d in docs], pa.string()),
             **totals,
-        },
-    )
-    rows = pa.table(
-        {
-            "invoice_id": pa.array([invoice_id] * len(lines), pa.string()),
-            "line_no": pa.array(range(1, len(lines) + 1), pa.int32()),
-            "service_type_code": pa.array([line.service_type_code for line in lines], pa.string()),
-            "service_type_name": pa.array([line.service_type_name for line in lines], pa.string()),
-            **{f: pa.array([getattr(line, f) for line in lines], _MONEY) for f in MONEY_FIELDS},
+            "content_hash": pa.array([d.content_hash for d in docs], pa.string()),
+            "created_at_utc": pa.array([now] * n, pa.timestamp("us")),
         }
     )
-    con.register("invoice_line_rows", rows)
-    con.execute(sql("marts/insert_invoice_lines"))
-    con.unregister("invoice_line_rows")
-    return invoice_id
+    line_rows = pa.table(
+        {
+            "invoice_id": pa.array([d.invoice_id for d in docs for _ in d.lines], pa.string()),
+            "line_no": pa.array([no for d in docs for no in range(1, len(d.lines) + 1)], pa.int32()),
+            "service_type_code": pa.array(
+                [line.service_type_code for d in docs for line in d.lines], pa.string()
+            ),
+            "service_type_name": pa.array(
+                [line.service_type_name for d in docs for line in d.lines], pa.string()
+            ),
+            **{
+                f: pa.array([getattr(line, f) for d in docs for line in d.lines], _MONEY)
+                for f in MONEY_FIELDS
+            },
+        }
+    )
+    con.register("invoice_rows", invoice_rows)
+    con.register("invoice_line_rows", line_rows)
+    try:
+        con.execute(sql("marts/insert_invoices"))
+        con.execute(sql("marts/insert_invoice_lines"))
+    finally:
+        con.unregister("invoice_rows")
+        con.unregister("invoice_line_rows")
 
 
-def _issue(con: duckdb.DuckDBPyConnection, invoice_id: str, price_book: PriceBook) -> None:
+def _issue(con: duckdb.DuckDBPyConnection, invoice_ids: list[str], price_book: PriceBook) -> None:
+    """Number the drafts in the given order from the issuer's gapless sequence and freeze them."""
+    if not invoice_ids:
+        return
     row = con.execute(
-        sql("marts/next_invoice_number"),
-        {"issuer": price_book.issuer.name, "prefix": price_book.issuer.prefix},
+        sql("marts/reserve_invoice_numbers"),
+        {"issuer": price_book.issuer.name, "prefix": price_book.issuer.prefix, "count": len(invoice_ids)},
     ).fetchone()
     assert row is not None
-    number = f"{row[0]}{int(row[1]):06d}"
-    con.execute(
-        sql("marts/issue_invoice"), {"invoice_id": invoice_id, "invoice_number": number, "now_utc": _now()}
+    prefix, last = str(row[0]), int(row[1])
+    first = last - len(invoice_ids) + 1
+    rows = pa.table(
+        {
+            "invoice_id": pa.array(invoice_ids, pa.string()),
+            "invoice_number": pa.array(
+                [f"{prefix}{first + i:06d}" for i in range(len(invoice_ids))], pa.string()
+            ),
+        }
     )
+    con.register("invoice_issue_rows", rows)
+    try:
+        con.execute(sql("marts/issue_invoices"), {"now_utc": _now()})
+    finally:
+        con.unregister("invoice_issue_rows")
 
 
-def _drop_draft(con: duckdb.DuckDBPyConnection, invoice_id: str) -> None:
-    con.execute(sql("marts/delete_draft_invoice_lines"), {"invoice_id": invoice_id})
-    con.execute(sql("marts/delete_draft_invoice"), {"invoice_id": invoice_id})
+def _drop_drafts(con: duckdb.DuckDBPyConnection, invoice_ids: list[str]) -> None:
+    if not invoice_ids:
+        return
+    con.execute(sql("marts/delete_draft_invoice_lines"), {"invoice_ids": invoice_ids})
+    con.execute(sql("marts/delete_draft_invoices"), {"invoice_ids": invoice_ids})
 
 
 def generate_invoices(
@@ -330,27 +357,33 @@ def generate_invoices(
 
     Without an issued invoice a customer gets (or keeps, when unchanged) one draft invoice. With one, the
     difference to everything issued becomes one draft credit/debit note; no difference, no document.
-    `issue=True` numbers and freezes the drafts this produced.
+    `issue=True` numbers and freezes the drafts this produced. Set-based: one read of the basis, one of the
+    documents, then a few statements for every customer at once (the per-customer decisions are in Python).
     """
     dt.date.fromisoformat(f"{month}-01")
-    created: list[str] = []
+    issuer = price_book.issuer.name
+    created: list[_NewDocument] = []
     to_issue: list[str] = []
     unchanged: list[str] = []
+    dropped: list[str] = []
     con.execute("BEGIN TRANSACTION")
     try:
         now_lines = current_lines(con, month, price_book, customer_id, association_type)
-        docs = [d for d in _documents(con, month, customer_id) if d.issuer == price_book.issuer.name]
-        customers = sorted(now_lines.keys() | {d.customer_id for d in docs if d.status == "issued"})
-        for cid in customers:
+        by_customer: dict[str, list[InvoiceDocument]] = {}
+        for doc in _documents(con, month, customer_id):
+            if doc.issuer == issuer:
+                by_customer.setdefault(doc.customer_id, []).append(doc)
+        issued_customers = {cid for cid, ds in by_customer.items() if any(d.status == "issued" for d in ds)}
+        for cid in sorted(now_lines.keys() | issued_customers):
             name, lines = now_lines.get(cid, ("", ()))
-            mine = [d for d in docs if d.customer_id == cid]
+            mine = by_customer.get(cid, [])
             name = name or next((d.customer_name for d in mine), cid)
             invoice = next((d for d in mine if d.doc_type == "invoice" and d.status == "issued"), None)
             if invoice is None:
                 doc_type, corrects, doc_lines = "invoice", None, lines
                 drafts = [d for d in mine if d.status == "draft" and d.doc_type == "invoice"]
             else:
-                doc_lines = _difference(lines, _invoiced_so_far(con, cid, month, price_book.issuer.name))
+                doc_lines = _difference(lines, _invoiced_so_far(d for d in mine if d.status == "issued"))
                 total = sum((line.amount_due for line in doc_lines), Decimal(0))
                 doc_type = "credit_note" if total < 0 else "debit_note"
                 corrects = invoice.invoice_id
@@ -364,39 +397,30 @@ def generate_invoices(
                 ),
                 None,
             )
-            for draft in drafts:
-                if draft is not keep:
-                    _drop_draft(con, draft.invoice_id)
+            dropped.extend(d.invoice_id for d in drafts if d is not keep)
             if not doc_lines:
                 continue
             if keep is not None:
                 unchanged.append(keep.invoice_id)
                 target = keep.invoice_id
             else:
-                target = _insert_document(
-                    con,
-                    price_book=price_book,
-                    customer_id=cid,
-                    customer_name=name,
-                    month=month,
-                    doc_type=doc_type,
-                    corrects=corrects,
-                    lines=doc_lines,
-                    content_hash=digest,
-                )
-                created.append(target)
+                target = f"{month}-{cid}-{doc_type}-{uuid.uuid4().hex[:10]}"
+                created.append(_NewDocument(target, cid, name, doc_type, corrects, doc_lines, digest))
             if issue:
-                _issue(con, target, price_book)
                 to_issue.append(target)
+        _drop_drafts(con, dropped)
+        _insert_documents(con, created, month, price_book)
+        _issue(con, to_issue, price_book)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     by_id = {d.invoice_id: d for d in _documents(con, month, customer_id)}
+    issued_ids = set(to_issue)
     return InvoiceRun(
-        created=tuple(by_id[i] for i in created),
+        created=tuple(by_id[d.invoice_id] for d in created),
         issued=tuple(by_id[i] for i in to_issue),
-        unchanged=tuple(by_id[i] for i in unchanged if i not in to_issue),
+        unchanged=tuple(by_id[i] for i in unchanged if i not in issued_ids),
     )
 
 

@@ -1,5 +1,5 @@
--- Drop the lines of a draft before it is regenerated (owner: invoicing); issued documents are never touched.
--- Params: $invoice_id.
+-- Drop the lines of drafts before they are regenerated (owner: invoicing); issued documents are never touched.
+-- Params: $invoice_ids (list).
 DELETE FROM marts.invoice_lines
-WHERE invoice_id = $invoice_id
+WHERE invoice_id IN (SELECT unnest(CAST($invoice_ids AS VARCHAR[])))
     AND invoice_id IN (SELECT invoice_id FROM marts.invoices WHERE status = 'draft')

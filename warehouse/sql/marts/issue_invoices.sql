@@ -1,0 +1,6 @@
+-- Freeze drafts as issued under their numbers (owner: invoicing), from the Arrow rows registered as
+-- invoice_issue_rows (invoice_id, invoice_number). Params: $now_utc.
+UPDATE marts.invoices AS i
+SET status = 'issued', invoice_number = r.invoice_number, issued_at_utc = $now_utc
+FROM invoice_issue_rows AS r
+WHERE i.invoice_id = r.invoice_id AND i.status = 'draft'
