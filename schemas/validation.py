@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import pandera.polars as pa
 import polars as pl
@@ -127,7 +127,19 @@ def _check_docs(model: type[pa.DataFrameModel]) -> dict[str, str]:
     return docs
 
 
-def duplicate_mask(frame: pl.DataFrame, key: tuple[str, ...], seen: set[tuple[Any, ...]] | None) -> pl.Series:
+class KeyLedger(Protocol):
+    """Keys seen by earlier frames of a load, kept outside Python objects (e.g. in DuckDB) so that memory
+    does not grow with the load."""
+
+    def seen_before(self, keys: pl.DataFrame) -> pl.Series:
+        """True for rows whose key an earlier call recorded; then records these keys (no null keys given)."""
+        ...
+
+
+SeenKeys = set[tuple[Any, ...]] | KeyLedger
+
+
+def duplicate_mask(frame: pl.DataFrame, key: tuple[str, ...], seen: SeenKeys | None) -> pl.Series:
     """True for second and later copies of a key (in the frame or already in `seen`); updates `seen`."""
     if frame.is_empty():
         return pl.Series("dup", [], dtype=pl.Boolean)
@@ -136,6 +148,12 @@ def duplicate_mask(frame: pl.DataFrame, key: tuple[str, ...], seen: set[tuple[An
     dup = ~keys.select(pl.struct(key).is_first_distinct()).to_series() & has_key
     if seen is None:
         return dup
+    if not isinstance(seen, set):
+        earlier = pl.Series("dup", [False] * frame.height, dtype=pl.Boolean)
+        present = has_key.arg_true()
+        if present.len():
+            earlier = earlier.scatter(present, seen.seen_before(keys.filter(has_key)))
+        return dup | earlier
     rows = keys.rows()
     flags = dup.to_list()
     for i, (row, present) in enumerate(zip(rows, has_key.to_list(), strict=True)):
@@ -153,7 +171,7 @@ def split_valid(
     key: tuple[str, ...],
     settings: RuleSettings,
     s_rule_names: Iterable[str] = (),
-    seen_keys: set[tuple[Any, ...]] | None = None,
+    seen_keys: SeenKeys | None = None,
 ) -> Validated:
     """Validate `frame` with `model`; every row ends in `good` or in `bad` with all its reasons.
 

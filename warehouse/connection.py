@@ -22,6 +22,8 @@ from warehouse.migrate import apply_migrations
 
 DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
 DEFAULT_DEADLINE_S = 60.0
+MEMORY_LIMIT_ENV = "PBW_DUCKDB_MEMORY_LIMIT"
+THREADS_ENV = "PBW_DUCKDB_THREADS"
 _HOLDER = re.compile(r"Conflicting lock is held in (?P<command>.*?) \(PID (?P<pid>\d+)\)")
 _LOCK_MARKERS = ("Could not set lock", "Conflicting lock")
 
@@ -29,6 +31,30 @@ _LOCK_MARKERS = ("Could not set lock", "Conflicting lock")
 def warehouse_path() -> Path:
     """The warehouse file from `PBW_WAREHOUSE` (default `data/warehouse.duckdb`)."""
     return Path(os.environ.get("PBW_WAREHOUSE", DEFAULT_WAREHOUSE))
+
+
+def duckdb_config() -> dict[str, str]:
+    """DuckDB settings of every connection we open (writers, readers, parsers) from the environment.
+
+    `PBW_DUCKDB_MEMORY_LIMIT` (e.g. `256MB`) caps DuckDB's buffer pool, which otherwise takes 80% of the
+    machine's memory and keeps what it read or wrote cached; `PBW_DUCKDB_THREADS` caps its worker threads.
+    """
+    config: dict[str, str] = {}
+    limit = os.environ.get(MEMORY_LIMIT_ENV, "").strip()
+    if limit:
+        config["memory_limit"] = limit
+    threads = os.environ.get(THREADS_ENV, "").strip()
+    if threads:
+        if not threads.isdigit() or int(threads) < 1:
+            raise ValueError(f"{THREADS_ENV} must be a positive integer, not {threads!r}")
+        config["threads"] = threads
+    return config
+
+
+def quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """No progress bar (a session setting): a long INSERT would print one into the run's logs."""
+    con.execute("SET enable_progress_bar = false")
+    return con
 
 
 @dataclass(frozen=True)
@@ -110,7 +136,7 @@ def _connect(path: Path, read_only: bool, deadline_s: float) -> duckdb.DuckDBPyC
     delay = 0.02
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            return quiet(duckdb.connect(str(path), read_only=read_only, config=duckdb_config()))
         except duckdb.IOException as exc:
             if not _is_lock_error(exc):
                 raise
@@ -153,6 +179,6 @@ def reader(
 
 def memory_warehouse() -> duckdb.DuckDBPyConnection:
     """An in-memory, fully migrated warehouse: for tests and dry runs that must not touch a file."""
-    con = duckdb.connect(":memory:")
+    con = quiet(duckdb.connect(":memory:", config=duckdb_config()))
     apply_migrations(con)
     return con

@@ -1,9 +1,10 @@
 """Loading: parse -> validate -> replace partitions atomically, bad rows to quarantine, evidence to audit.
 
-One transaction per load: BEGIN; DELETE the partitions (of this partner account); INSERT the batches via
-Arrow; INSERT quarantine, schema drift, API sweeps and the load-log row; COMMIT. A crash at any point
-leaves the previous contents; rerunning the same load converges to the same contents. Batches are streamed
-(parsed and validated chunk by chunk inside the transaction), so memory stays bounded by the chunk size.
+One transaction per load: BEGIN; DELETE the partitions (of this partner account); INSERT the staged rows;
+INSERT quarantine, schema drift, API sweeps and the load-log row; COMMIT. A crash at any point leaves the
+previous contents; rerunning the same load converges to the same contents. Batches are streamed (parsed and
+validated chunk by chunk, written from Arrow to a Parquet staging file, duplicate keys tracked in a DuckDB
+file), then inserted in one statement, so memory stays bounded by the chunk size, not the load's size.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import tempfile
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,12 +25,22 @@ import duckdb
 import pandera.polars as pa_pl
 import polars as pl
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from schemas import account_transactions, consumption_records, customers, incentive_records, monthly_bills
 from schemas.columns import DatasetSpec
 from schemas.validation import RuleSettings, SRule, split_valid
 from warehouse.connection import writer
-from warehouse.parse import INDEX, SOURCE, PageParser, check_required, date_from, load_page, raw_record
+from warehouse.parse import (
+    DEFAULT_CHUNK_PAGES,
+    INDEX,
+    SOURCE,
+    PageParser,
+    check_required,
+    date_from,
+    load_page,
+    raw_record,
+)
 from warehouse.sqlfiles import sql
 
 DEFAULT_DOMAIN_ENV = "HUAWEICLOUD_SDK_DOMAIN_ID"
@@ -108,7 +120,7 @@ class LoadContext:
     load_id: str = field(default_factory=new_load_id)
     settings: RuleSettings = field(default_factory=RuleSettings)
     sweeps: Sequence[SweepLike] = ()
-    chunk_pages: int = 64
+    chunk_pages: int = DEFAULT_CHUNK_PAGES
 
     @property
     def partner(self) -> str:
@@ -417,20 +429,63 @@ def replace_partitions(
     quarantine = quarantine if quarantine is not None else Quarantine()
     log = log if log is not None else LoadLog()
     drift_seen: Mapping[str, str] = drift if drift is not None else {}
-    con.execute("BEGIN TRANSACTION")
-    try:
-        delete_partitions(con, spec.table, parts, context.partner)
-        loaded = 0
-        for batch in batches:
-            loaded += insert_arrow(con, spec.table, batch)
-        if after_insert is not None:
-            after_insert(con)
-        result = write_audit(con, spec, context, parts, quarantine, drift_seen, log, loaded)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+    with tempfile.TemporaryDirectory(prefix="pbw-stage-") as stage_dir:
+        staged = stage_batches(batches, Path(stage_dir) / "rows.parquet")
+        con.execute("BEGIN TRANSACTION")
+        try:
+            delete_partitions(con, spec.table, parts, context.partner)
+            loaded = insert_staged(con, spec.table, staged)
+            if after_insert is not None:
+                after_insert(con)
+            result = write_audit(con, spec, context, parts, quarantine, drift_seen, log, loaded)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
     return result
+
+
+@dataclass(frozen=True)
+class Staged:
+    """Validated rows of a load spooled to one Parquet file (None when there were none) and their count."""
+
+    path: Path | None
+    rows: int
+
+
+def stage_batches(batches: Iterable[pa.Table | pl.DataFrame], path: Path) -> Staged:
+    """Write the batches to one Parquet file as they stream, each batch released once written.
+
+    DuckDB keeps memory for every row appended inside an open transaction by separate INSERTs (about the
+    row's width, whatever the memory limit), but one INSERT ... SELECT from a file streams. So the rows are
+    staged on disk first and the transaction inserts them in a single statement. Parquet keeps DECIMAL exact.
+    """
+    out: pq.ParquetWriter | None = None
+    rows = 0
+    try:
+        for batch in batches:
+            arrow = _as_arrow(batch)
+            if arrow.num_rows == 0:
+                continue
+            if out is None:
+                out = pq.ParquetWriter(path, arrow.schema)
+            elif arrow.schema != out.schema:
+                arrow = arrow.cast(out.schema)
+            out.write_table(arrow)
+            rows += arrow.num_rows
+            del arrow, batch
+    finally:
+        if out is not None:
+            out.close()
+    return Staged(path if out is not None else None, rows)
+
+
+def insert_staged(con: duckdb.DuckDBPyConnection, table: str, staged: Staged) -> int:
+    """INSERT the staged rows into `table` in one statement; returns the rows inserted."""
+    if staged.path is None:
+        return 0
+    con.execute(sql("insert_staged").format(table=_ident(table)), {"path": str(staged.path)})
+    return staged.rows
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -501,6 +556,45 @@ class _RawCache:
         )
 
 
+LEDGER_CONFIG = {"memory_limit": "64MB", "threads": "1"}
+
+
+class DuckKeyLedger:
+    """Keys of a load's earlier chunks in a private DuckDB file: duplicate detection across chunks whose
+    memory stays bounded (a Python set of 1M keys costs about 90 MB and grows with the load)."""
+
+    def __init__(self, key: Sequence[str]) -> None:
+        self._dir = tempfile.TemporaryDirectory(prefix="pbw-keys-")
+        self.con = duckdb.connect(str(Path(self._dir.name) / "keys.duckdb"), config=LEDGER_CONFIG)
+        self._cols = ", ".join(_ident(k) for k in key)
+        self._created = False
+
+    def seen_before(self, keys: pl.DataFrame) -> pl.Series:
+        """True for rows whose key an earlier chunk had; then records this chunk's keys."""
+        name = f"chunk_{uuid.uuid4().hex}"
+        self.con.register(name, keys.with_row_index("_row").to_arrow())
+        try:
+            if not self._created:
+                self.con.execute(sql("create_seen_keys").format(cols=self._cols, chunk=name))
+                self._created = True
+            rows = [
+                r[0]
+                for r in self.con.execute(
+                    sql("select_seen_rows").format(cols=self._cols, chunk=name)
+                ).fetchall()
+            ]
+            self.con.execute(sql("insert_seen_keys").format(cols=self._cols, chunk=name))
+        finally:
+            self.con.unregister(name)
+        mask = pl.Series("seen", [False] * keys.height, dtype=pl.Boolean)
+        return mask.scatter(rows, True) if rows else mask
+
+    def close(self) -> None:
+        """Drop the ledger file."""
+        self.con.close()
+        self._dir.cleanup()
+
+
 def validated_batches(
     frames: Iterable[pl.DataFrame],
     spec: DatasetSpec,
@@ -514,8 +608,38 @@ def validated_batches(
     raw_of: Callable[[Mapping[str, Any]], Any] | None = None,
 ) -> Iterator[pl.DataFrame]:
     """Validate typed frames; yield rows to load, quarantine the rest (incl. rows outside the partitions)."""
-    seen: set[tuple[Any, ...]] = set()
-    raw = raw_of or _RawCache(spec)
+    seen = DuckKeyLedger(spec.key)
+    try:
+        yield from _validate_each(
+            frames,
+            spec,
+            model,
+            s_rules,
+            parts,
+            context,
+            quarantine,
+            log,
+            warnings,
+            raw_of or _RawCache(spec),
+            seen,
+        )
+    finally:
+        seen.close()
+
+
+def _validate_each(
+    frames: Iterable[pl.DataFrame],
+    spec: DatasetSpec,
+    model: type[pa_pl.DataFrameModel],
+    s_rules: Sequence[SRule],
+    parts: PartitionSet,
+    context: LoadContext,
+    quarantine: Quarantine,
+    log: LoadLog,
+    warnings: dict[str, int],
+    raw: Callable[[Mapping[str, Any]], Any],
+    seen: DuckKeyLedger,
+) -> Iterator[pl.DataFrame]:
     names = [r.name for r in s_rules]
     for typed in frames:
         log.rows_in += typed.height
@@ -565,7 +689,7 @@ def load_consumption(
     settings: RuleSettings | None = None,
     bill_date_from: str | None = None,
     load_id: str | None = None,
-    chunk_pages: int = 64,
+    chunk_pages: int = DEFAULT_CHUNK_PAGES,
 ) -> LoadResult:
     """Fee records (res-fee-records pages or sweeps) -> replace the bill_date partitions atomically.
 
@@ -662,7 +786,7 @@ def load_account_transactions(
     partner_domain_id: str | None = None,
     settings: RuleSettings | None = None,
     load_id: str | None = None,
-    chunk_pages: int = 64,
+    chunk_pages: int = DEFAULT_CHUNK_PAGES,
 ) -> LoadResult:
     """Account changes -> replace the trade_date (UTC+8) partitions atomically.
 
@@ -771,7 +895,7 @@ def load_monthly_bills(
         elif _matches(item.endpoint, "monthly_sum"):
             by_cycle.setdefault(str(item.params.get("cycle")), []).extend(Path(p) for p in item.page_files)
             sweeps.append(item)
-    context = _context(run_id, partner_domain_id, settings, load_id, sweeps, 64)
+    context = _context(run_id, partner_domain_id, settings, load_id, sweeps, DEFAULT_CHUNK_PAGES)
     parts = partition_set(spec, list(by_cycle))
     quarantine, log, warnings = Quarantine(), LoadLog(), {}
     drift: dict[str, str] = {}
@@ -969,7 +1093,7 @@ def load_customers(
     """The full customer list -> billing.customers (current) and a type-2 history of attribute changes."""
     spec = customers.SPEC
     paths, sweeps = _pages(pages, "sub_customers")
-    context = _context(run_id, partner_domain_id, settings, load_id, sweeps, 64)
+    context = _context(run_id, partner_domain_id, settings, load_id, sweeps, DEFAULT_CHUNK_PAGES)
     parts = PartitionSet(spec.partition_column, whole=True)
     quarantine, log, warnings = Quarantine(), LoadLog(), {}
     parser = PageParser(
@@ -1034,7 +1158,7 @@ def load_incentives(
     from warehouse.exports import read_incentive_export
 
     spec = incentive_records.SPEC
-    context = _context(run_id, partner_domain_id, settings, load_id, (), 64)
+    context = _context(run_id, partner_domain_id, settings, load_id, (), DEFAULT_CHUNK_PAGES)
     export = read_incentive_export(Path(path), sha256)
     periods = sorted({p for p in export.frame.get_column("incentive_period").to_list() if p})
     parts = partition_set(spec, periods)

@@ -26,6 +26,7 @@ import pyarrow.compute
 from schemas.columns import Column, DatasetSpec
 from schemas.json_numbers import find_inexact_numbers
 from schemas.validation import ERRORS_COLUMN
+from warehouse.connection import duckdb_config
 from warehouse.sqlfiles import sql
 
 SOURCE = "_source"
@@ -34,7 +35,8 @@ API_COUNT = "_api_count"
 PAGE_CURRENCY = "_page_currency"
 EXTRA = "_extra"
 PRE_ERRORS = "_pre_errors"
-DEFAULT_CHUNK_PAGES = 64
+# 16 pages of 1,000 records per chunk: at 64 a load's peak RSS was about 190 MB higher
+DEFAULT_CHUNK_PAGES = 16
 _SCALE = Decimal("1e-10")
 _MAX_ABS = Decimal(10) ** 28
 _WIDE = Context(prec=80)
@@ -318,7 +320,7 @@ class PageParser:
         self.request = {c.name: (request or {}).get(c.name) for c in spec.columns if c.source == "request"}
         self.derived = dict(derived or {})
         self.chunk_pages = chunk_pages
-        self.con = duckdb.connect(":memory:")
+        self.con = duckdb.connect(":memory:", config=duckdb_config())
         self._typing = typing_sql(spec, "raw", self.derived)
         self._fast = fast_sql(spec) if not spec.nested_fields else ""
         self._struct = _struct(spec)
