@@ -76,9 +76,14 @@ def parse_exports(lines: Sequence[str]) -> dict[str, str]:
     return env
 
 
+# Engine tuning passed through to the children: `PBW_DUCKDB_MEMORY_LIMIT=256MB make bench` measures it.
+TUNING_VARIABLES = ("PBW_DUCKDB_MEMORY_LIMIT", "PBW_DUCKDB_THREADS")
+
+
 def base_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The parent's environment without any real credentials, so a benchmark can only reach the sandbox."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HUAWEICLOUD_", "PBW_"))}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("HUAWEICLOUD_", "PBW_")) or k in TUNING_VARIABLES}
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     env["RUNTIME__DLTHUB_TELEMETRY"] = "false"
     env.update(extra or {})
