@@ -33,7 +33,8 @@ def fetch_consumption_records(
     begin, end = day_window(context)
     spool = warehouse.spool_dir(context.run.run_id, "consumption_records")
     ranges = cycle_ranges(begin, end)
-    who = sweep(partner_center, [("consume_sub_customers", {"bill_cycle": c}) for c, _, _ in ranges], spool)
+    lookups = [("consume_sub_customers", {"bill_cycle": c}) for c, _, _ in ranges]
+    who = sweep(partner_center, lookups, spool, keep_ids=True)
     requests: list[SweepRequest] = [
         ("res_fee_records", {"bill_cycle": cycle, "customer_id": customer,
                              "bill_date_begin": first.isoformat(), "bill_date_end": last.isoformat()})
