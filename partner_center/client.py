@@ -264,8 +264,13 @@ def _error_of(response: httpx.Response) -> tuple[str, str, str | None]:
 
 
 async def sweep_all(settings: Settings, requests: Sequence[SweepRequest], spool_dir: Path,
-                    client: PartnerCenterClient | None = None) -> list[Sweep]:
-    """Sweep every request concurrently (at most `settings.concurrency` at once), results in order."""
+                    client: PartnerCenterClient | None = None,
+                    on_done: Callable[[Sweep], None] | None = None) -> list[Sweep]:
+    """Sweep every request concurrently (at most `settings.concurrency` at once), results in order.
+
+    `on_done(sweep)` is called as each sweep completes (its page files are final), so a caller can load
+    them while later sweeps download; an exception it raises stops the whole sweep.
+    """
     gate = asyncio.Semaphore(settings.concurrency)
     done: list[Sweep] = []
 
@@ -273,6 +278,8 @@ async def sweep_all(settings: Settings, requests: Sequence[SweepRequest], spool_
         async with gate:
             sweep = await pc.sweep(endpoint, params, spool_dir)
             done.append(sweep)
+            if on_done is not None:
+                on_done(sweep)
             return sweep
 
     async def run(pc: PartnerCenterClient) -> list[Sweep]:
@@ -293,14 +300,16 @@ async def sweep_all(settings: Settings, requests: Sequence[SweepRequest], spool_
         return await run(pc)
 
 
-def sweep_many(settings: Settings, requests: Sequence[SweepRequest], spool_dir: Path) -> list[Sweep]:
+def sweep_many(settings: Settings, requests: Sequence[SweepRequest], spool_dir: Path,
+               on_done: Callable[[Sweep], None] | None = None) -> list[Sweep]:
     """Synchronous `sweep_all` in its own event loop (a worker thread if one is already running here)."""
+    work = sweep_all(settings, requests, spool_dir, on_done=on_done)
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(sweep_all(settings, requests, spool_dir))
+        return asyncio.run(work)
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, sweep_all(settings, requests, spool_dir)).result()
+        return pool.submit(asyncio.run, work).result()
 
 
 def sweep_stats(sweeps: Sequence[Sweep]) -> dict[str, int]:

@@ -13,23 +13,27 @@ from dagster import BackfillPolicy, Nothing, OpExecutionContext, Out, Output, gr
 from partner_center.client import SweepRequest
 from pipelines.fetching import (
     Fetched,
+    commit_fetched,
     day_keys,
     day_window,
-    load_fetched,
     materialization_metadata,
     partner_domain_id,
     sweep,
+    sweep_streaming,
 )
 from pipelines.partitions import cycle_ranges, daily_partitions
 from pipelines.resources import PartnerCenterResource, WarehouseResource
-from warehouse.load import load_consumption
+from warehouse.load import LoadContext, StagedLoad, commit_consumption, stage_consumption
 
 
 @op(pool="api_res_fee_records")
 def fetch_consumption_records(
     context: OpExecutionContext, partner_center: PartnerCenterResource, warehouse: WarehouseResource
 ) -> Fetched:
-    """Customers with consumption per cycle, then one sweep per customer over the days of that cycle."""
+    """Customers with consumption per cycle, then one sweep per customer over the days of that cycle.
+
+    Each finished sweep is parsed, validated and staged while the next ones download; the load step commits.
+    """
     begin, end = day_window(context)
     spool = warehouse.spool_dir(context.run.run_id, "consumption_records")
     ranges = cycle_ranges(begin, end)
@@ -41,20 +45,25 @@ def fetch_consumption_records(
         for (cycle, first, last), customers in zip(ranges, who, strict=True)
         for customer in customers.ids or []
     ]
-    fees = sweep(partner_center, requests, spool)
+    partner = partner_domain_id(partner_center)
+    load = LoadContext(run_id=context.run.run_id, partner_domain_id=partner)
+    keys = day_keys(begin, end)
+    fees, staged = sweep_streaming(partner_center, requests, spool,
+                                   lambda pages: stage_consumption(pages, keys, spool, load),
+                                   discard=StagedLoad.discard)
+    load.sweeps = fees
     consuming = {c: list(s.ids or []) for (c, _, _), s in zip(ranges, who, strict=True)}
-    return Fetched("consumption_records", day_keys(begin, end), fees, spool, lookups=who,
-                   partner_domain_id=partner_domain_id(partner_center),
-                   facts={"consuming_customers": consuming})
+    return Fetched("consumption_records", keys, fees, spool, lookups=who, partner_domain_id=partner,
+                   facts={"consuming_customers": consuming, "staged": staged})
 
 
 @op(pool="duckdb_writer", out=Out(Nothing))
 def load_consumption_records(
     context: OpExecutionContext, fetched: Fetched, warehouse: WarehouseResource
 ) -> Any:
-    """Parse, validate and replace the partitions in one transaction (bad rows to quarantine)."""
-    report = load_fetched(context, fetched, warehouse, load_consumption, fetched.partitions,
-                          consuming_customers=fetched.facts["consuming_customers"])
+    """Replace the partitions with the staged rows in one transaction (bad rows to quarantine)."""
+    report = commit_fetched(fetched, warehouse, commit_consumption, fetched.facts["staged"],
+                            fetched.facts["consuming_customers"])
     yield Output(None, metadata=materialization_metadata(fetched, report))
 
 

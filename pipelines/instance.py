@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sqlite3
 from pathlib import Path
+from typing import Any
 
 from dagster import AssetKey, DagsterInstance
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 PROJECT_CONFIG = Path(__file__).resolve().parents[1] / "dagster.yaml"
 DEFAULT_HOME = ".dagster-home"
@@ -25,6 +29,20 @@ def dagster_home() -> Path:
     return home
 
 
+def _sqlite_without_fsync_per_commit(dbapi_connection: Any, _record: Any) -> None:
+    """Dagster's SQLite storage runs in WAL mode with synchronous=FULL: every event of a run is an fsync
+    (about 6 ms here; a 31-day partition range logs ~100 events, 1-2 s per run, benchmark B1). With NORMAL a
+    crash of the process loses nothing and the file never corrupts; a power cut may lose the last events."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.execute("PRAGMA synchronous=NORMAL")
+
+
+def relax_sqlite_sync() -> None:
+    """Install `_sqlite_without_fsync_per_commit` on every new SQLAlchemy connection (once per process)."""
+    if not event.contains(Engine, "connect", _sqlite_without_fsync_per_commit):
+        event.listen(Engine, "connect", _sqlite_without_fsync_per_commit)
+
+
 def get_instance() -> DagsterInstance:
     """The persistent instance at `dagster_home()` (pools, run storage and retries per dagster.yaml).
 
@@ -33,6 +51,7 @@ def get_instance() -> DagsterInstance:
     """
     home = dagster_home()
     os.environ["DAGSTER_HOME"] = str(home)
+    relax_sqlite_sync()
     with (home / ".pbw-init.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:

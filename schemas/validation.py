@@ -180,9 +180,10 @@ def split_valid(
     """
     reasons: dict[int, list[str]] = defaultdict(list)
     if ERRORS_COLUMN in frame.columns:
-        for index, errors in enumerate(frame.get_column(ERRORS_COLUMN).to_list()):
-            if errors:
-                reasons[index].extend(errors)
+        errors = frame.get_column(ERRORS_COLUMN)
+        rows = (errors.list.len() > 0).fill_null(False).arg_true()
+        for index, row_errors in zip(rows.to_list(), errors.gather(rows).to_list(), strict=True):
+            reasons[index].extend(row_errors)
     for index in duplicate_mask(frame, key, seen_keys).arg_true().to_list():
         reasons[index].append(f"{DUPLICATE_REASON}: {', '.join(key)} already loaded in this load")
     warnings: dict[str, int] = {}

@@ -419,29 +419,61 @@ def replace_partitions(
     read after the batches are exhausted. `after_insert` runs inside the transaction (e.g. side tables).
     `target` is an open writer connection or a warehouse path (then a writer is opened for this load).
     """
+    parts = partitions if isinstance(partitions, PartitionSet) else partition_set(spec, partitions)
+    with tempfile.TemporaryDirectory(prefix="pbw-stage-") as stage_dir:
+        load = StagedLoad(spec, parts, context, Staged(None, 0), quarantine or Quarantine(), log or LoadLog())
+        load.staged = stage_batches(batches, Path(stage_dir) / "rows.parquet")
+        load.drift = dict(drift or {})
+        return commit_staged(target, load, after_insert)
+
+
+@dataclass
+class StagedLoad:
+    """A load parsed, validated and staged to Parquet, waiting for its transaction.
+
+    Staging needs no warehouse lock, so it runs while the API is still being swept; only `commit_staged`
+    holds the writer. Plain data (paths, rows, counts): it pickles between a fetch step and a load step.
+    """
+
+    spec: DatasetSpec
+    parts: PartitionSet
+    context: LoadContext
+    staged: Staged
+    quarantine: Quarantine = field(default_factory=lambda: Quarantine())
+    log: LoadLog = field(default_factory=lambda: LoadLog())
+    drift: dict[str, str] = field(default_factory=dict)
+    warnings: dict[str, int] = field(default_factory=dict)
+
+    def discard(self) -> None:
+        """Delete the staged rows (after the commit, or when the load is abandoned)."""
+        if self.staged.path is not None:
+            self.staged.path.unlink(missing_ok=True)
+
+
+def commit_staged(
+    target: duckdb.DuckDBPyConnection | Path | str,
+    load: StagedLoad,
+    after_insert: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+) -> LoadResult:
+    """BEGIN; DELETE the partitions; INSERT the staged rows; side tables; audit; COMMIT (else ROLLBACK)."""
     if not isinstance(target, duckdb.DuckDBPyConnection):
         with writer(target) as con:
-            return replace_partitions(
-                con, spec, partitions, batches, context, quarantine, log, drift, after_insert
-            )
-    con = target
-    parts = partitions if isinstance(partitions, PartitionSet) else partition_set(spec, partitions)
-    quarantine = quarantine if quarantine is not None else Quarantine()
-    log = log if log is not None else LoadLog()
-    drift_seen: Mapping[str, str] = drift if drift is not None else {}
-    with tempfile.TemporaryDirectory(prefix="pbw-stage-") as stage_dir:
-        staged = stage_batches(batches, Path(stage_dir) / "rows.parquet")
-        con.execute("BEGIN TRANSACTION")
-        try:
-            delete_partitions(con, spec.table, parts, context.partner)
-            loaded = insert_staged(con, spec.table, staged)
-            if after_insert is not None:
-                after_insert(con)
-            result = write_audit(con, spec, context, parts, quarantine, drift_seen, log, loaded)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+            return commit_staged(con, load, after_insert)
+    con, spec = target, load.spec
+    con.execute("BEGIN TRANSACTION")
+    try:
+        delete_partitions(con, spec.table, load.parts, load.context.partner)
+        loaded = insert_staged(con, spec.table, load.staged)
+        if after_insert is not None:
+            after_insert(con)
+        result = write_audit(
+            con, spec, load.context, load.parts, load.quarantine, load.drift, load.log, loaded
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    result.warnings = dict(load.warnings)
     return result
 
 
@@ -696,19 +728,55 @@ def load_consumption(
     `consuming_customers` ({cycle: [customer ids]}, the consume-sub-customers answer) is stored in
     audit.consumption_customers in the same transaction (evidence for R5).
     """
-    spec = consumption_records.SPEC
     paths, sweeps = _pages(pages, "res_fee_records")
     context = _context(run_id, partner_domain_id, settings, load_id, sweeps, chunk_pages)
+    with tempfile.TemporaryDirectory(prefix="pbw-stage-") as stage_dir:
+        staged = stage_consumption(paths, partitions, Path(stage_dir), context, bill_date_from)
+        return commit_consumption(con, staged, consuming_customers)
+
+
+def stage_consumption(
+    paths: Iterable[Path],
+    partitions: Sequence[Partition],
+    stage_dir: Path,
+    context: LoadContext,
+    bill_date_from: str | None = None,
+) -> StagedLoad:
+    """Parse and validate fee record pages into `stage_dir` (no warehouse connection needed).
+
+    `paths` may be a stream fed while the API is still being swept; `context.sweeps` may be set later, before
+    the commit (the audit rows of the sweeps are written then).
+    """
+    spec = consumption_records.SPEC
     parts = partition_set(spec, partitions)
     source = bill_date_from or bill_date_source()
-    quarantine, log, warnings = Quarantine(), LoadLog(), {}
-    parser = PageParser(
+    load = StagedLoad(spec, parts, context, Staged(None, 0))
+    with PageParser(
         spec, derived={"bill_date": date_from(f"{source}_utc")}, chunk_pages=context.chunk_pages
-    )
+    ) as parser:
+        batches = validated_batches(
+            (chunk.frame for chunk in parser.parse_ahead(paths)),
+            spec,
+            consumption_records.model(context.settings),
+            consumption_records.S_RULES,
+            parts,
+            context,
+            load.quarantine,
+            load.log,
+            load.warnings,
+        )
+        load.staged = stage_batches(batches, stage_dir / f"{spec.name}-{context.load_id}.parquet")
+        load.drift = dict(parser.drift)
+    return load
 
-    def frames() -> Iterator[pl.DataFrame]:
-        for chunk in parser.parse(paths):
-            yield chunk.frame
+
+def commit_consumption(
+    target: duckdb.DuckDBPyConnection | Path | str,
+    load: StagedLoad,
+    consuming_customers: Mapping[str, Sequence[str]] | None = None,
+) -> LoadResult:
+    """Commit staged fee records with the consume-sub-customers answer (R5's evidence) in one transaction."""
+    context = load.context
 
     def customers_evidence(c: duckdb.DuckDBPyConnection) -> None:
         if not consuming_customers:
@@ -729,25 +797,7 @@ def load_consumption(
         ]
         insert_arrow(c, "audit.consumption_customers", pl.DataFrame(rows, schema=_CONSUMERS_SCHEMA))
 
-    try:
-        batches = validated_batches(
-            frames(),
-            spec,
-            consumption_records.model(context.settings),
-            consumption_records.S_RULES,
-            parts,
-            context,
-            quarantine,
-            log,
-            warnings,
-        )
-        result = replace_partitions(
-            con, spec, parts, batches, context, quarantine, log, parser.drift, after_insert=customers_evidence
-        )
-    finally:
-        parser.close()
-    result.warnings = warnings
-    return result
+    return commit_staged(target, load, customers_evidence)
 
 
 _CONSUMERS_SCHEMA = {

@@ -12,7 +12,8 @@ quarantine. Casting problems become per-row reasons in `_errors`; nothing is dro
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Context, Decimal
 from pathlib import Path
@@ -329,6 +330,7 @@ class PageParser:
         self._top_names = tuple(
             f'"{n}":'.encode() for n in (spec.count_field, "currency", spec.records_field)
         )
+        self._field_names = tuple(f'"{w}":'.encode() for w in sorted(spec.wire_names))
         self._fast_typing = (
             typing_sql(spec, f"({self._fast.strip().rstrip(';')})", self.derived) if self._fast else ""
         )
@@ -343,19 +345,42 @@ class PageParser:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def parse(self, pages: Sequence[Path]) -> Iterator[ParsedChunk]:
-        """Yield one ParsedChunk per `chunk_pages` page files, in page order."""
-        for start in range(0, len(pages), self.chunk_pages):
-            yield self.parse_chunk(list(pages[start : start + self.chunk_pages]))
+    def parse(self, pages: Iterable[Path]) -> Iterator[ParsedChunk]:
+        """Yield one ParsedChunk per `chunk_pages` page files, in page order.
+
+        `pages` may be a stream that blocks while later pages download: each chunk is parsed once it is full.
+        """
+        chunk: list[Path] = []
+        for path in pages:
+            chunk.append(Path(path))
+            if len(chunk) == self.chunk_pages:
+                yield self.parse_chunk(chunk)
+                chunk = []
+        if chunk:
+            yield self.parse_chunk(chunk)
+
+    def parse_ahead(self, pages: Iterable[Path]) -> Iterator[ParsedChunk]:
+        """`parse`, one chunk ahead on a worker thread: DuckDB parses the next chunk (without holding the GIL)
+        while the caller validates and writes this one. One chunk more in memory, ~30% less time (B1)."""
+        chunks = self.parse(pages)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pbw-parse") as worker:
+            pending = worker.submit(next, chunks, None)
+            while (chunk := pending.result()) is not None:
+                pending = worker.submit(next, chunks, None)
+                yield chunk
 
     def _fields_budget(self, data: bytes) -> int | None:
         """Keys the page's records hold (None when a long number rules the fast path out).
 
         Every JSON key is written `"name":`, so the page's key count minus the envelope's keys must equal
         records x contract fields; the parser checks that against the records DuckDB read. Any difference
-        (unknown or missing field, a quote-colon inside a string) sends the page to the exact slow path.
+        (unknown or missing field, a quote-colon inside a string) sends the page to the exact slow path, and
+        so does a page where some contract field never occurs (a renamed field keeps the count). Left: a field
+        renamed in only some records of a page whose other records still carry it.
         """
         if not self._fast or find_inexact_numbers(data):
+            return None
+        if not all(name in data for name in self._field_names):
             return None
         top = sum(1 for name in self._top_names if name in data)
         return _key_count(data) - top

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -191,3 +192,34 @@ def test_million_random_8_decimal_amounts_sum_exactly(tmp_path: Path) -> None:
     assert rows == n
     assert slow == 0
     assert total == expected
+
+
+def test_parse_ahead_yields_the_chunks_of_parse_from_a_lazy_stream(tmp_path: Path) -> None:
+    pages = fee_pages(tmp_path / "ahead", [DAY], per_day=500, page_size=100)
+    pulled: list[Path] = []
+
+    def stream() -> Iterator[Path]:
+        for page in pages:
+            pulled.append(page)
+            yield page
+
+    with _parser() as parser:
+        parser.chunk_pages = 2
+        expected = [c.frame for c in parser.parse(pages)]
+        ahead = parser.parse_ahead(stream())
+        first = next(ahead)
+        assert len(pulled) >= 2  # the worker read the stream for the chunks it parsed
+        rest = [c.frame for c in ahead]
+    got = [first.frame, *rest]
+    assert [f.height for f in got] == [200, 200, 100]
+    assert all(a.equals(b) for a, b in zip(got, expected, strict=True))
+
+
+def test_parse_ahead_raises_the_parsers_error_in_the_caller(tmp_path: Path) -> None:
+    good = fee_pages(tmp_path / "ok", [DAY], per_day=100, page_size=100)
+    broken = tmp_path / "broken.json"
+    broken.write_text(good[0].read_text().replace('"id":', '"ident":'))
+    with _parser() as parser:
+        parser.chunk_pages = 1
+        with pytest.raises(MissingFieldError, match="'id'"):
+            list(parser.parse_ahead([*good, broken]))
