@@ -111,7 +111,9 @@ def run(scale: Scale, out: Path) -> dict[str, Any]:
         for round_no in range(scale.b1_runs):
             for i, name in enumerate(order[round_no % len(order):] + order[:round_no % len(order)]):
                 box.reset_stats()
+                sandbox_cpu = box.cpu_s()
                 done = runners[name](env, out / f"round{round_no}" / f"c{i}")
+                sandbox_cpu = box.cpu_s() - sandbox_cpu
                 stats = box.stats()
                 if failed(done):
                     failures[name] = done.stderr_tail[-1500:]
@@ -119,7 +121,9 @@ def run(scale: Scale, out: Path) -> dict[str, Any]:
                 seconds = float(done.result["seconds"])
                 series[name].add(records=done.result["records"], seconds=seconds, wall_s=done.wall_s,
                                  records_per_s=done.result["records"] / seconds,
-                                 peak_rss_mb=done.peak_rss_mb, fee_calls=fee_calls(stats))
+                                 peak_rss_mb=done.peak_rss_mb, fee_calls=fee_calls(stats),
+                                 cpu_us_per_record=1e6 * float(done.result["cpu_s"]) / done.result["records"],
+                                 sandbox_cpu_us_per_record=1e6 * sandbox_cpu / done.result["records"])
             shutil.rmtree(out / f"round{round_no}", ignore_errors=True)
         profile = profile_path("b1_ours")
         if profile is not None:
@@ -145,6 +149,8 @@ def summarise(workload: Workload, subset: Workload, series: dict[str, Series],
             "wall_s": s.median("wall_s"),
             "peak_rss_mb": s.median("peak_rss_mb"),
             "fee_calls": s.median("fee_calls"),
+            "cpu_us_per_record": s.median("cpu_us_per_record"),
+            "sandbox_cpu_us_per_record": s.median("sandbox_cpu_us_per_record"),
             "all_runs": s.runs,
         }
     ours = table[OURS]["records_per_s"]

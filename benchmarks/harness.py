@@ -43,6 +43,11 @@ class Sandbox:
     def url(self) -> str:
         return self.env["PBW_ENDPOINT"].rstrip("/")
 
+    def cpu_s(self) -> float:
+        """CPU seconds (user + system) the sandbox process has used so far."""
+        times = psutil.Process(self.process.pid).cpu_times()
+        return float(times.user + times.system)
+
     def get(self, path: str) -> Any:
         """GET a sandbox control path (`/_sandbox/...`); these need no signature."""
         response = httpx.get(f"{self.url}{path}", timeout=30)

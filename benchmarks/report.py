@@ -22,7 +22,8 @@ def _b1(res: dict[str, Any]) -> list[Row]:
     rows: list[Row] = []
     for name, c in res.get("contenders", {}).items():
         figure = (f"{_fmt(c.get('records_per_s'))} rec/s, {_fmt(c.get('peak_rss_mb'))} MB, "
-                  f"{_fmt(c.get('records'))} rec")
+                  f"{_fmt(c.get('records'))} rec, CPU {_fmt(c.get('cpu_us_per_record'))} µs/rec "
+                  f"(sandbox {_fmt(c.get('sandbox_cpu_us_per_record'))})")
         if c.get("records_match") is False:
             figure += f" (API counted {c.get('expected_records'):,}: COUNT MISMATCH)"
         rows.append(("B1", name, figure, "", ""))

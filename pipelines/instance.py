@@ -30,10 +30,12 @@ def dagster_home() -> Path:
 
 
 def _sqlite_without_fsync_per_commit(dbapi_connection: Any, _record: Any) -> None:
-    """Dagster's SQLite storage runs in WAL mode with synchronous=FULL: every event of a run is an fsync
-    (about 6 ms here; a 31-day partition range logs ~100 events, 1-2 s per run, benchmark B1). With NORMAL a
-    crash of the process loses nothing and the file never corrupts; a power cut may lose the last events."""
+    """Dagster's SQLite files commit with synchronous=FULL, some in rollback-journal mode: every event of a
+    run costs fsyncs (about 6 ms each here; a 31-day partition range logs ~100 events, 1-2 s per run,
+    benchmark B1). In WAL mode with synchronous=NORMAL a crash of the process loses nothing and the file
+    never corrupts; a power cut may lose the last events of the run log, never warehouse data."""
     if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.execute("PRAGMA journal_mode=WAL")
         dbapi_connection.execute("PRAGMA synchronous=NORMAL")
 
 

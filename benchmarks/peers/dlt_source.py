@@ -122,7 +122,7 @@ def main(mode: str, work_file: str, out_dir: str) -> None:
     db_path = out / f"dlt_{mode}.duckdb"
     pipeline = dlt.pipeline(pipeline_name=f"bench_{mode}", pipelines_dir=str(out / "pipelines"),
                             destination=dlt.destinations.duckdb(str(db_path)), dataset_name="bench")
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     if mode == "arrow":
         pipeline.run(arrow_resource(creds, sweeps))
     elif mode == "parquet":
@@ -131,10 +131,10 @@ def main(mode: str, work_file: str, out_dir: str) -> None:
         pipeline.run(rest_source(creds, sweeps))
     else:
         raise SystemExit(f"unknown mode {mode!r}: defaults, parquet or arrow")
-    seconds = time.perf_counter() - started
+    seconds, cpu_s = time.perf_counter() - started, time.process_time() - cpu
     with duckdb.connect(str(db_path), read_only=True) as con:
         row = con.sql(sql("select_dlt_counts")).fetchall()[0]
-    emit({"records": row[0], "distinct_ids": row[1], "seconds": seconds})
+    emit({"records": row[0], "distinct_ids": row[1], "seconds": seconds, "cpu_s": cpu_s})
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ def main(work_file: str) -> None:
     work = orjson.loads(Path(work_file).read_bytes())
     creds = Credentials.from_env()
     records = calls = mismatched = 0
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     with httpx.Client(timeout=120) as client:
         for params in work["sweeps"]:
             fetched = api_count = 0
@@ -32,6 +32,7 @@ def main(work_file: str) -> None:
             records += fetched
             mismatched += fetched != api_count
     emit({"records": records, "calls": calls, "seconds": time.perf_counter() - started,
+          "cpu_s": time.process_time() - cpu,
           "sweeps_short_or_long": mismatched})
 
 
