@@ -57,7 +57,7 @@ SCALES: dict[str, Scale] = {
     "full": Scale(
         name="full",
         b1_customers=50, b1_records_per_day=645, b1_runs=3,
-        b1_dlt_defaults_max_records=100_000,
+        b1_dlt_defaults_max_records=30_000,
         b2_customers=2_000, b2_rate_limit=10, b2_lookback=3, b2_records_per_day=None,
         b3_records_per_day=(65, 323, 1_613), b3_customers=100,
         b4_rows=30_000_000, b4_customers=2_000,
