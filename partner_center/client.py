@@ -198,6 +198,9 @@ class PartnerCenterClient:
             except TRANSIENT_EXCEPTIONS as exc:
                 failure = type(exc).__name__
             else:
+                # The body is read; the response and its stream refer to each other, so without this each
+                # ~1.4 MB page waits for a full garbage collection (~180 MB held at 5M records, B3).
+                response.stream = httpx.ByteStream(b"")
                 status = response.status_code
                 log.debug("%s %s %s -> %d, %d bytes, %.0f ms", ep.method, ep.name, safe_params(sent), status,
                           len(response.content), (time.monotonic() - t0) * 1000)

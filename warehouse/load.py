@@ -588,7 +588,7 @@ class _RawCache:
         )
 
 
-LEDGER_CONFIG = {"memory_limit": "64MB", "threads": "1"}
+LEDGER_CONFIG = {"memory_limit": "24MB", "threads": "1"}
 
 
 class DuckKeyLedger:
