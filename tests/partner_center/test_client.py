@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
 import pytest
 
@@ -291,3 +293,22 @@ def test_sweep_many_raises_the_typed_error_and_leaves_no_files(sandbox_factory: 
     with pytest.raises(InvalidParameterError, match="2026-13"):
         sweep_many(settings_for(box, concurrency=2), requests, tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_page_bodies_are_freed_without_waiting_for_the_garbage_collector(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    """A response and its stream refer to each other; unbroken, every page body waits for a full GC (B3)."""
+    cycle = (sandbox.app.world.today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    gc.collect()
+    gc.disable()
+    try:
+        lookup = [("consume_sub_customers", {"bill_cycle": cycle})]
+        (who,) = sweep_many(settings_for(sandbox), lookup, tmp_path)
+        requests = [("res_fee_records", {"bill_cycle": cycle, "customer_id": c}) for c in (who.ids or [])[:3]]
+        sweeps = sweep_many(settings_for(sandbox), requests, tmp_path)
+        alive = sum(isinstance(o, httpx.Response) for o in gc.get_objects())
+    finally:
+        gc.enable()
+    assert sum(s.calls for s in sweeps) >= 3
+    assert alive == 0
