@@ -439,13 +439,13 @@ class StagedLoad:
     parts: PartitionSet
     context: LoadContext
     staged: Staged
-    quarantine: Quarantine = field(default_factory=lambda: Quarantine())
-    log: LoadLog = field(default_factory=lambda: LoadLog())
+    quarantine: Quarantine = field(default_factory=Quarantine)
+    log: LoadLog = field(default_factory=LoadLog)
     drift: dict[str, str] = field(default_factory=dict)
     warnings: dict[str, int] = field(default_factory=dict)
 
     def discard(self) -> None:
-        """Delete the staged rows (after the commit, or when the load is abandoned)."""
+        """Delete the staged rows of an abandoned load (after a commit the spool folder goes as a whole)."""
         if self.staged.path is not None:
             self.staged.path.unlink(missing_ok=True)
 
