@@ -640,62 +640,35 @@ def validated_batches(
     raw_of: Callable[[Mapping[str, Any]], Any] | None = None,
 ) -> Iterator[pl.DataFrame]:
     """Validate typed frames; yield rows to load, quarantine the rest (incl. rows outside the partitions)."""
+    names = [r.name for r in s_rules]
+    raw = raw_of or _RawCache(spec)
     seen = DuckKeyLedger(spec.key)
     try:
-        yield from _validate_each(
-            frames,
-            spec,
-            model,
-            s_rules,
-            parts,
-            context,
-            quarantine,
-            log,
-            warnings,
-            raw_of or _RawCache(spec),
-            seen,
-        )
+        for typed in frames:
+            log.rows_in += typed.height
+            frame = typed.with_columns(
+                pl.lit(context.partner).alias("partner_domain_id"), pl.lit(context.load_id).alias("load_id")
+            )
+            result = split_valid(frame, model, spec.key, context.settings, names, seen)
+            for rule, count in result.warnings.items():
+                warnings[rule] = warnings.get(rule, 0) + count
+            good = result.good
+            inside = good.select(parts.contains()).to_series()
+            outside = good.filter(~inside)
+            if outside.height:
+                label = ", ".join(parts.labels[:3]) + (" ..." if len(parts.labels) > 3 else "")
+                reason = f"{spec.partition_column} outside the partitions being loaded ({label})"
+                outside = outside.with_columns(
+                    pl.col(spec.partition_column)
+                    .cast(pl.String)
+                    .map_elements(lambda v, r=reason: [f"{r}: {v}"], return_dtype=pl.List(pl.String))
+                    .alias("_reasons")
+                )
+                _quarantine_frame(outside, spec, parts, quarantine, raw)
+            _quarantine_frame(result.bad, spec, parts, quarantine, raw)
+            yield _finish_frame(good.filter(inside), spec, context)
     finally:
         seen.close()
-
-
-def _validate_each(
-    frames: Iterable[pl.DataFrame],
-    spec: DatasetSpec,
-    model: type[pa_pl.DataFrameModel],
-    s_rules: Sequence[SRule],
-    parts: PartitionSet,
-    context: LoadContext,
-    quarantine: Quarantine,
-    log: LoadLog,
-    warnings: dict[str, int],
-    raw: Callable[[Mapping[str, Any]], Any],
-    seen: DuckKeyLedger,
-) -> Iterator[pl.DataFrame]:
-    names = [r.name for r in s_rules]
-    for typed in frames:
-        log.rows_in += typed.height
-        frame = typed.with_columns(
-            pl.lit(context.partner).alias("partner_domain_id"), pl.lit(context.load_id).alias("load_id")
-        )
-        result = split_valid(frame, model, spec.key, context.settings, names, seen)
-        for rule, count in result.warnings.items():
-            warnings[rule] = warnings.get(rule, 0) + count
-        good = result.good
-        inside = good.select(parts.contains()).to_series()
-        outside = good.filter(~inside)
-        if outside.height:
-            label = ", ".join(parts.labels[:3]) + (" ..." if len(parts.labels) > 3 else "")
-            reason = f"{spec.partition_column} outside the partitions being loaded ({label})"
-            outside = outside.with_columns(
-                pl.col(spec.partition_column)
-                .cast(pl.String)
-                .map_elements(lambda v, r=reason: [f"{r}: {v}"], return_dtype=pl.List(pl.String))
-                .alias("_reasons")
-            )
-            _quarantine_frame(outside, spec, parts, quarantine, raw)
-        _quarantine_frame(result.bad, spec, parts, quarantine, raw)
-        yield _finish_frame(good.filter(inside), spec, context)
 
 
 # ---------------------------------------------------------------------------------------------------------
