@@ -195,6 +195,34 @@ def reader(
         con.close()
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """BEGIN; the block; COMMIT, or ROLLBACK on any exception: one place for every multi-statement write.
+
+    A load's rows, its quarantine and its audit row commit together or not at all (a crash mid-load leaves
+    the warehouse as it was).
+    """
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+@contextmanager
+def registered(
+    con: duckdb.DuckDBPyConnection, name: str, relation: object
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """`relation` (Arrow table, polars frame) visible to SQL as `name` for the block, unregistered after."""
+    con.register(name, relation)
+    try:
+        yield con
+    finally:
+        con.unregister(name)
+
+
 def memory_warehouse() -> duckdb.DuckDBPyConnection:
     """An in-memory, fully migrated warehouse: for tests and dry runs that must not touch a file."""
     con = quiet(duckdb.connect(":memory:", config=duckdb_config()))
