@@ -29,6 +29,7 @@ from partner_center.errors import (
     NON_RETRYABLE,
     InvalidParameterError,
     RetriesExhaustedError,
+    UnreachableError,
     api_error,
 )
 from partner_center.paging import Counters, Page, PageScanner, Paginator, Sweep, first_error
@@ -40,6 +41,7 @@ from partner_center.retry import (
     TransientError,
     is_throttled,
     is_transient_status,
+    unreachable_reason,
 )
 from partner_center.signing import canonical_query, sign
 from partner_center.tokens import TokenProvider
@@ -196,6 +198,9 @@ class PartnerCenterClient:
             try:
                 response = await self._http.request(ep.method, url, content=body or None, headers=headers)
             except TRANSIENT_EXCEPTIONS as exc:
+                reason = unreachable_reason(exc)
+                if reason is not None:
+                    raise UnreachableError(ep.name, url.split("?", 1)[0], reason) from None
                 failure = type(exc).__name__
             else:
                 # The body is read; the response and its stream refer to each other, so without this each

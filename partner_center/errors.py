@@ -80,6 +80,19 @@ class AuthenticationError(ApiError):
     )
 
 
+class UnreachableError(PartnerCenterError):
+    """Nothing answers at the endpoint (connection refused, unknown host): retrying cannot help."""
+
+    def __init__(self, endpoint: str, url: str, reason: str) -> None:
+        self.endpoint = endpoint
+        self.url = url
+        self.reason = reason
+        super().__init__(
+            f"{endpoint}: cannot reach {url} ({reason}). What to do: start the sandbox (`pbw sandbox serve`) "
+            "or fix PBW_ENDPOINT / PBW_SITE / PBW_SANDBOX_URL so they name a Partner Center that answers."
+        )
+
+
 class RetriesExhaustedError(PartnerCenterError):
     """Transient failures (timeouts, 5xx, broken pages) outlasted the retry budget."""
 

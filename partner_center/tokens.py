@@ -12,8 +12,9 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from partner_center.errors import AuthenticationError, RetriesExhaustedError
+from partner_center.errors import AuthenticationError, RetriesExhaustedError, UnreachableError
 from partner_center.redact import register_secret
+from partner_center.retry import unreachable_reason
 
 
 class TokenProvider:
@@ -72,6 +73,9 @@ class TokenProvider:
                 response = await http.post(self._url, content=self._body(),
                                            headers={"Content-Type": "application/json;charset=utf8"})
             except httpx.TransportError as exc:
+                reason = unreachable_reason(exc)
+                if reason is not None:
+                    raise UnreachableError("iam_token", self._url, reason) from None
                 last = type(exc).__name__
                 await asyncio.sleep(0.2 * attempt)
                 continue

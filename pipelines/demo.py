@@ -1,8 +1,12 @@
 """`make demo`: the first-run experience, end to end against a local sandbox.
 
-Starts `pbw sandbox serve` in its own process, backfills the last full month through Dagster, drops the
-month's incentive console export into the inbox, reconciles, writes invoices and prints where everything is.
+Starts `pbw sandbox serve` in its own process, backfills the newest final month through Dagster, drops the
+month's incentive console exports into the inbox, reconciles, writes invoices and prints where everything is.
 It drives the same `pbw` commands a user would type, so the demo cannot drift from the product.
+
+The demo plays today's Beijing date, or `PBW_TODAY`: the sandbox clock and every `pbw` step get that date.
+Its month is the newest one that is final on that day (partner bills and incentive exports come out on the
+5th of the next month, `PBW_BILL_FINAL_DAY`), so it works on every day of every month.
 """
 
 from __future__ import annotations
@@ -17,6 +21,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from pipelines.partitions import cycle_of, is_final
+from pipelines.resources import PipelineSettings
+
 BEIJING = ZoneInfo("Asia/Shanghai")
 DEMO_DIR = Path("data/demo")
 QUERIES = (
@@ -27,9 +34,15 @@ QUERIES = (
 )
 
 
-def last_full_month(today: date) -> tuple[date, date]:
-    """First and last day of the month before `today` (Beijing calendar)."""
+def demo_month(today: date, final_day: int) -> tuple[date, date]:
+    """First and last day of the newest month that is final on `today` (Beijing calendar).
+
+    The month before `today`'s is final after its bill day (the `final_day` of this month); before that,
+    the one before it. Reconciling a month that is not final would compare against bills still moving.
+    """
     last = today.replace(day=1) - timedelta(days=1)
+    if not is_final(cycle_of(last), today, final_day):
+        last = last.replace(day=1) - timedelta(days=1)
     return last.replace(day=1), last
 
 
@@ -73,9 +86,12 @@ def start_sandbox(env: dict[str, str], today: date) -> tuple[subprocess.Popen[st
 
 def main() -> int:
     """Run the demo; exit 0 when every step ran (findings in the report are expected and shown)."""
-    today = datetime.now(BEIJING).date()
-    first, last = last_full_month(today)
+    settings = PipelineSettings.from_env()
+    today = date.fromisoformat(settings.today) if settings.today else datetime.now(BEIJING).date()
+    first, last = demo_month(today, settings.bill_final_day)
     month = first.strftime("%Y-%m")
+    print(f"demo: playing {today.isoformat()} (Beijing; set PBW_TODAY=YYYY-MM-DD to play another day): "
+          f"{month} is the newest month whose bills are final.", flush=True)
     shutil.rmtree(DEMO_DIR, ignore_errors=True)
     DEMO_DIR.mkdir(parents=True)
     env = dict(os.environ)
@@ -84,6 +100,7 @@ def main() -> int:
         PBW_INBOX=str(DEMO_DIR / "inbox"),
         PBW_REPORTS="reports",
         PBW_START_DATE=first.isoformat(),
+        PBW_TODAY=today.isoformat(),
         DAGSTER_HOME=str((DEMO_DIR / "dagster-home").resolve()),
     )
     Path(env["DAGSTER_HOME"]).mkdir(parents=True)
@@ -109,7 +126,7 @@ def main() -> int:
         sandbox.wait(timeout=30)
     elapsed = time.monotonic() - started
     reports = Path(env["PBW_REPORTS"]) / month
-    print(f"\nDemo finished in {elapsed:.0f} s for {month}.")
+    print(f"\nDemo finished in {elapsed:.0f} s for {month}, played on {today.isoformat()} (Beijing).")
     print(f"  warehouse : {env['PBW_WAREHOUSE']}")
     print(f"  report    : {reports / 'reconciliation.html'} (also .xlsx and CSV files beside it)")
     print(f"  invoices  : {reports / 'invoices'}")
