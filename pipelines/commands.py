@@ -30,6 +30,7 @@ from dagster import (
     RunRequest,
 )
 
+from pipelines.failures import failure_lines, verbose
 from pipelines.jobs import DAILY_ASSETS
 from pipelines.partitions import (
     beijing_date,
@@ -43,8 +44,15 @@ from pipelines.resources import PipelineSettings
 from pipelines.sensors import inbox_requests
 
 DATASETS = (*DAILY_ASSETS, "monthly_bills")
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-"""The progress bar is the CLI's output; step logs stay in the run's event log (and the UI)."""
+QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+VERBOSE = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+"""The progress bar and one line per failed step are the CLI's output; step logs stay in the run's event
+log (and the UI), and reach the terminal with `pbw -v`."""
+
+
+def log_config() -> dict[str, object]:
+    """Dagster's console logger: silent unless `-v` (its ERROR lines carry whole tracebacks)."""
+    return VERBOSE if verbose() else QUIET
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,7 @@ class RunOutcome:
     seconds: float
     rows: dict[str, int] = field(default_factory=dict)
     quarantined: dict[str, int] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
 
 
 def plan_backfill(begin: date, end: date, datasets: Sequence[str]) -> list[PlannedRun]:
@@ -115,7 +124,7 @@ def execute(defs: Definitions, instance: DagsterInstance, run: PlannedRun, kind:
         job = job.get_subset(asset_selection=set(selection), asset_check_selection=checks)
     started = time.monotonic()
     result = job.execute_in_process(
-        run_config=QUIET, instance=instance, tags=run_tags(run, kind), raise_on_error=False
+        run_config=log_config(), instance=instance, tags=run_tags(run, kind), raise_on_error=False
     )
     return run_outcome(run, result, time.monotonic() - started)
 
@@ -141,7 +150,8 @@ def one_run_per_api(runs: list[PlannedRun]) -> list[PlannedRun]:
 
 def run_outcome(run: PlannedRun, result: ExecuteInProcessResult, seconds: float) -> RunOutcome:
     """Rows and quarantined rows per asset from the run's materializations."""
-    outcome = RunOutcome(run, result.run_id, result.success, seconds)
+    outcome = RunOutcome(run, result.run_id, result.success, seconds,
+                         failures=failure_lines(result, verbose=verbose()))
     for event in result.get_asset_materialization_events():
         mat = event.step_materialization_data.materialization
         md = {k: v.value for k, v in mat.metadata.items()}
@@ -221,6 +231,9 @@ def print_summary(outcomes: list[RunOutcome], out: TextIO) -> None:
     for o in outcomes:
         state = "success" if o.ok else "FAILURE"
         out.write(f"run {o.run_id} {run_title(o.run)}: {state} in {o.seconds:.1f}s\n")
+    for o in outcomes:
+        for line in o.failures:
+            out.write(f"  {run_title(o.run)} {line}\n")
 
 
 def load_inbox(defs: Definitions, instance: DagsterInstance, folder: Path, out: TextIO) -> int:
@@ -230,7 +243,7 @@ def load_inbox(defs: Definitions, instance: DagsterInstance, folder: Path, out: 
     failed = 0
     for i, request in enumerate(requests, start=1):
         result = job.execute_in_process(
-            run_config={**request.run_config, **QUIET}, instance=instance, tags=request.tags,
+            run_config={**request.run_config, **log_config()}, instance=instance, tags=request.tags,
             raise_on_error=False,
         )
         failed += not result.success

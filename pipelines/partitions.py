@@ -6,7 +6,9 @@ Everything here is pure date arithmetic so schedules, the CLI and tests agree on
 
 from __future__ import annotations
 
+import argparse
 import os
+import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -114,3 +116,10 @@ def range_tags(begin: str, end: str) -> dict[str, str]:
         "dagster/asset_partition_range_start": begin,
         "dagster/asset_partition_range_end": end,
     }
+
+
+def billing_month(text: str) -> str:
+    """An argparse type: `YYYY-MM` (a billing month, Beijing), refused with the expected form otherwise."""
+    if re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text.strip()) is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a billing month: give it as YYYY-MM, e.g. 2026-10")
+    return text.strip()

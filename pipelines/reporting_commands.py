@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.partitions import billing_month
 from warehouse.connection import writer
 from warehouse.invoice_documents import write_invoice_files
 from warehouse.invoicing import generate_invoices, list_invoices, void_invoice
@@ -100,14 +101,14 @@ def cmd_invoice(args: argparse.Namespace) -> int:
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `reconcile` and `invoice` to `pbw`."""
     rec = subparsers.add_parser("reconcile", help="reconcile a month (R1-R5) and write the report")
-    rec.add_argument("--month", required=True, help="billing month YYYY-MM (Beijing)")
+    rec.add_argument("--month", required=True, type=billing_month, help="billing month YYYY-MM (Beijing)")
     rec.add_argument("--settings", help="reconciliation TOML (default PBW_RECONCILIATION_SETTINGS)")
     rec.add_argument("--plans", help="incentive plans TOML (default PBW_INCENTIVE_PLANS)")
     rec.add_argument("--tolerance", help="CNY difference still counted as matched (default 0.01)")
     rec.add_argument("--out", help="report folder (default PBW_REPORTS/MONTH)")
     rec.set_defaults(func=cmd_reconcile)
     inv = subparsers.add_parser("invoice", help="generate, issue and write a month's customer invoices")
-    inv.add_argument("--month", required=True, help="billing month YYYY-MM (Beijing)")
+    inv.add_argument("--month", required=True, type=billing_month, help="billing month YYYY-MM (Beijing)")
     inv.add_argument("--customer", help="only this customer_id")
     inv.add_argument("--issue", action="store_true", help="number and freeze the drafts")
     inv.add_argument("--void", metavar="INVOICE_ID", help="void this document first (it keeps its number)")
