@@ -18,6 +18,7 @@ REGISTRARS: tuple[str, ...] = (
     "partner_center.cli",
     "warehouse.cli",
     "pipelines.commands",
+    "pipelines.runs_commands",
     "pipelines.reporting_commands",
 )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import shutil
 import sys
 import time
 import warnings
@@ -39,9 +40,12 @@ from pipelines.partitions import (
     cycles_to_refresh,
     lookback_window,
     range_tags,
+    start_date,
 )
 from pipelines.resources import PipelineSettings
+from pipelines.run_recovery import process_tags, recover_dead_runs, sweep_spool
 from pipelines.sensors import inbox_requests
+from warehouse.connection import warehouse_path
 
 DATASETS = (*DAILY_ASSETS, "monthly_bills")
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
@@ -110,7 +114,7 @@ def asset_selection(job: JobDefinition, run: PlannedRun) -> list[AssetKey] | Non
 
 def run_tags(run: PlannedRun, kind: str) -> dict[str, str]:
     """The partition range of the run and who launched it."""
-    return {**range_tags(run.first, run.last), "pbw/launched_by": f"pbw {kind}"}
+    return {**range_tags(run.first, run.last), "pbw/launched_by": f"pbw {kind}", **process_tags()}
 
 
 def execute(defs: Definitions, instance: DagsterInstance, run: PlannedRun, kind: str) -> RunOutcome:
@@ -126,6 +130,8 @@ def execute(defs: Definitions, instance: DagsterInstance, run: PlannedRun, kind:
     result = job.execute_in_process(
         run_config=log_config(), instance=instance, tags=run_tags(run, kind), raise_on_error=False
     )
+    # the run is over, whatever its ending: its spool folder (pages of failed steps, empty folders) goes
+    shutil.rmtree(spool_root() / result.run_id, ignore_errors=True)
     return run_outcome(run, result, time.monotonic() - started)
 
 
@@ -193,6 +199,7 @@ def launch(runs: list[PlannedRun], kind: str, out: TextIO = sys.stdout, *, concu
     from pipelines.instance import get_instance
 
     instance = get_instance()  # before any worker: they inherit DAGSTER_HOME and find it set up
+    recover(instance, out)
     progress(0, len(runs), "starting", out)
 
     def finished(i: int, outcome: RunOutcome) -> None:
@@ -214,6 +221,19 @@ def launch(runs: list[PlannedRun], kind: str, out: TextIO = sys.stdout, *, concu
             finished(i, outcomes[-1])
     print_summary(outcomes, out)
     return 0 if all(o.ok for o in outcomes) else 1
+
+
+def spool_root() -> Path:
+    """Where runs spool raw pages: `spool/` beside the warehouse file (see WarehouseResource.spool_dir)."""
+    return warehouse_path().parent / "spool"
+
+
+def recover(instance: DagsterInstance, out: TextIO) -> None:
+    """Before launching: end runs whose process died (they hold pool slots) and drop their spool pages."""
+    for dead in recover_dead_runs(instance):
+        out.write(dead.describe() + "\n")
+    for folder in sweep_spool(spool_root(), instance):
+        out.write(f"removed the spool pages of ended run {folder.name}\n")
 
 
 def print_summary(outcomes: list[RunOutcome], out: TextIO) -> None:
@@ -238,6 +258,7 @@ def print_summary(outcomes: list[RunOutcome], out: TextIO) -> None:
 
 def load_inbox(defs: Definitions, instance: DagsterInstance, folder: Path, out: TextIO) -> int:
     """Run the inbox sensor's requests now, each as an `incentives_job` run; exit 1 if a file was rejected."""
+    recover(instance, out)
     job = defs.resolve_job_def("incentives_job")
     requests = [r for r in inbox_requests(folder) if isinstance(r, RunRequest)]
     failed = 0
@@ -271,6 +292,10 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     begin, end = date.fromisoformat(args.from_date), date.fromisoformat(args.to_date)
     if end < begin:
         print("pbw backfill: --to is before --from", file=sys.stderr)
+        return 2
+    if begin < start_date():
+        print(f"pbw backfill: --from {begin} is before the first daily partition {start_date()}; "
+              "set PBW_START_DATE to the first day you want to keep", file=sys.stderr)
         return 2
     return launch(plan_backfill(begin, end, args.datasets), "backfill")
 

@@ -110,12 +110,13 @@ def cycle_ranges(begin: date, end: date) -> list[tuple[str, date, date]]:
     return out
 
 
+BEGIN_TAG = "dagster/asset_partition_range_start"
+END_TAG = "dagster/asset_partition_range_end"
+
+
 def range_tags(begin: str, end: str) -> dict[str, str]:
     """Run tags that make one run cover a partition key range (the single-run backfill shape)."""
-    return {
-        "dagster/asset_partition_range_start": begin,
-        "dagster/asset_partition_range_end": end,
-    }
+    return {BEGIN_TAG: begin, END_TAG: end}
 
 
 def billing_month(text: str) -> str:
