@@ -14,9 +14,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import duckdb
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, get_dagster_logger
 
-from warehouse.connection import writer
+from warehouse.connection import say_on_stderr, writer
 
 
 class PipelineSettings(ConfigurableResource):
@@ -68,6 +68,12 @@ class PipelineSettings(ConfigurableResource):
         return Path(self.inbox)
 
 
+def tell_waiting(message: str) -> None:
+    """A load waiting for the warehouse lock says so at once: in the run's log and on the terminal."""
+    get_dagster_logger().warning(message)
+    say_on_stderr(message)
+
+
 class WarehouseResource(ConfigurableResource):
     """Where the DuckDB warehouse lives (`PBW_WAREHOUSE`); spool files go next to it."""
 
@@ -87,7 +93,7 @@ class WarehouseResource(ConfigurableResource):
     @contextmanager
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A migrated writing connection for one load; steps holding it run in the `duckdb_writer` pool."""
-        with writer(self.file) as con:
+        with writer(self.file, on_wait=tell_waiting) as con:
             yield con
 
     def spool_dir(self, run_id: str, dataset: str) -> Path:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 import random
 import re
+import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -143,17 +144,29 @@ def lock_holder(error_text: str, path: Path) -> LockHolder:
     return LockHolder(pid, _proc_cmdline(pid) or match.group("command"))
 
 
+def say_on_stderr(message: str) -> None:
+    """The default `on_wait`: the terminal (the real stderr, which a Dagster step does not capture)."""
+    print(message, file=sys.__stderr__, flush=True)
+
+
 def _connect(
-    path: Path, read_only: bool, deadline_s: float, config: dict[str, str]
+    path: Path, read_only: bool, deadline_s: float, config: dict[str, str],
+    on_wait: Callable[[str], None] = say_on_stderr,
 ) -> duckdb.DuckDBPyConnection:
     start = time.monotonic()
     delay = 0.02
+    told = False
     while True:
         try:
             return quiet(duckdb.connect(str(path), read_only=read_only, config=config))
         except duckdb.IOException as exc:
             if not _is_lock_error(exc):
                 raise
+            if not told:  # say at once who holds the file, not only when the deadline has passed
+                holder = lock_holder(str(exc), path)
+                on_wait(f"waiting for {path}: locked by {holder.describe()}; "
+                        f"waiting up to {deadline_s:.0f} s")
+                told = True
             waited = time.monotonic() - start
             if waited >= deadline_s:
                 raise WarehouseLockedError(path, waited, lock_holder(str(exc), path), read_only) from None
@@ -163,12 +176,16 @@ def _connect(
 
 @contextmanager
 def writer(
-    path: Path | str | None = None, deadline_s: float = DEFAULT_DEADLINE_S
+    path: Path | str | None = None, deadline_s: float = DEFAULT_DEADLINE_S,
+    on_wait: Callable[[str], None] = say_on_stderr,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A writing connection, migrated to the latest schema, closed on exit; waits for the lock."""
+    """A writing connection, migrated to the latest schema, closed on exit; waits for the lock.
+
+    `on_wait` hears once, at the first refusal, who holds the file and how long this will wait.
+    """
     target = Path(path) if path is not None else warehouse_path()
     target.parent.mkdir(parents=True, exist_ok=True)
-    con = _connect(target, read_only=False, deadline_s=deadline_s, config=duckdb_config())
+    con = _connect(target, read_only=False, deadline_s=deadline_s, config=duckdb_config(), on_wait=on_wait)
     try:
         apply_migrations(con)
         yield con

@@ -91,9 +91,12 @@ def test_a_failing_migration_leaves_nothing_half_applied(tmp_path: Path) -> None
 @pytest.mark.xdist_group("lock")
 def test_second_writer_gets_a_clear_lock_message_within_the_deadline(tmp_path: Path) -> None:
     path = tmp_path / "w.duckdb"
+    heard: list[tuple[float, str]] = []
     with held_warehouse(path, "20") as holder:
         started = time.monotonic()
-        with pytest.raises(WarehouseLockedError) as caught, writer(path, deadline_s=1.5):
+        with pytest.raises(WarehouseLockedError) as caught, writer(
+            path, deadline_s=1.5, on_wait=lambda m: heard.append((time.monotonic() - started, m))
+        ):
             pass
         waited = time.monotonic() - started
         with pytest.raises(WarehouseLockedError) as caught_reader, reader(path, deadline_s=0.3):
@@ -105,6 +108,11 @@ def test_second_writer_gets_a_clear_lock_message_within_the_deadline(tmp_path: P
     assert "one writing process per file" in message
     assert f"kill {holder.pid}" in message
     assert caught.value.holder.pid == holder.pid
+    # the wait was announced once, at once, naming the holder and the deadline
+    assert len(heard) == 1
+    assert heard[0][0] < 1.0
+    assert f"process {holder.pid}" in heard[0][1]
+    assert "waiting up to 2 s" in heard[0][1]
     assert str(caught_reader.value).startswith(f"cannot read {path}")
     # once the holder is gone the file opens again and its contents are intact
     with reader(path) as con:
