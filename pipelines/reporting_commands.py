@@ -60,7 +60,7 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     """Reconcile the month, write the report files and print the summary."""
     try:
         settings = _settings(args)
-        with writer() as con:
+        with writer(must_exist=True) as con:
             result = reconcile_month(con, args.month, settings)
             paths = write_report(con, result.run_id, _reports_dir(args))
             print(summary_text(read_report_data(con, result.run_id), paths))
@@ -75,7 +75,7 @@ def cmd_invoice(args: argparse.Namespace) -> int:
     try:
         book = load_price_book(_price_book_path(args.price_book))
         out = _reports_dir(args) / "invoices"
-        with writer() as con:
+        with writer(must_exist=True) as con:
             if args.void:
                 void_invoice(con, args.void)
             run = generate_invoices(con, args.month, book, customer_id=args.customer, issue=args.issue)

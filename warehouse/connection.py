@@ -174,16 +174,30 @@ def _connect(
             delay = min(delay * 2, 1.0)
 
 
+def require_warehouse(target: Path) -> None:
+    """FileNotFoundError naming the path and the variable when there is no warehouse file at `target`."""
+    if not target.exists():
+        variable = os.environ.get("PBW_WAREHOUSE", "<unset>")
+        raise FileNotFoundError(
+            f"no warehouse at {target.resolve()} (PBW_WAREHOUSE={variable}): "
+            "run a load first (`pbw backfill`, `make demo`) or point PBW_WAREHOUSE at the file"
+        )
+
+
 @contextmanager
 def writer(
     path: Path | str | None = None, deadline_s: float = DEFAULT_DEADLINE_S,
-    on_wait: Callable[[str], None] = say_on_stderr,
+    on_wait: Callable[[str], None] = say_on_stderr, *, must_exist: bool = False,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A writing connection, migrated to the latest schema, closed on exit; waits for the lock.
 
     `on_wait` hears once, at the first refusal, who holds the file and how long this will wait.
+    `must_exist`: the month close and other commands that work on loaded data never create a warehouse
+    (a mistyped PBW_WAREHOUSE would otherwise give an empty one and a green report).
     """
     target = Path(path) if path is not None else warehouse_path()
+    if must_exist:
+        require_warehouse(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     con = _connect(target, read_only=False, deadline_s=deadline_s, config=duckdb_config(), on_wait=on_wait)
     try:
@@ -203,8 +217,7 @@ def reader(
     benchmark process (a count(DISTINCT id) over 5M rows took 560 MB RSS unbounded, 200 MB bounded).
     """
     target = Path(path) if path is not None else warehouse_path()
-    if not target.exists():
-        raise FileNotFoundError(f"no warehouse at {target}: run a load first (or set PBW_WAREHOUSE)")
+    require_warehouse(target)
     con = _connect(target, read_only=True, deadline_s=deadline_s, config=duckdb_config(reader=not bounded))
     try:
         yield con

@@ -20,7 +20,8 @@ def _env(tmp: Path, endpoint: str, **extra: str) -> dict[str, str]:
     (tmp / "dagster-home").mkdir(exist_ok=True)
     env.update(PBW_ENDPOINT=endpoint, PBW_WAREHOUSE=str(tmp / "warehouse.duckdb"),
                PBW_TODAY=TODAY.isoformat(), DAGSTER_HOME=str(tmp / "dagster-home"),
-               PBW_START_DATE="2026-10-01", **extra)
+               PBW_START_DATE="2026-10-01")
+    env.update(extra)
     return env
 
 
@@ -78,3 +79,14 @@ def test_a_month_that_is_not_yyyy_mm_is_refused_in_one_line(tmp_path: Path, mont
     assert repr(month) in out
     assert "Traceback" not in out
     assert not (tmp_path / "warehouse.duckdb").exists()
+
+
+@pytest.mark.parametrize("command", [["reconcile", "--month", "2026-10"], ["invoice", "--month", "2026-10"],
+                                     ["sql", "SELECT 1"]])
+def test_commands_on_a_missing_warehouse_fail_without_creating_it(tmp_path: Path, command: list[str]) -> None:
+    env = _env(tmp_path, "http://127.0.0.1:9", PBW_WAREHOUSE=str(tmp_path / "typo" / "warehouse.duckdb"))
+    rc, out, _ = _pbw(env, *command)
+    assert rc != 0, out
+    assert f"no warehouse at {tmp_path / 'typo' / 'warehouse.duckdb'}" in out
+    assert "PBW_WAREHOUSE" in out
+    assert not (tmp_path / "typo").exists()
