@@ -213,6 +213,13 @@ def verify(
     if not sk:
         raise SignatureError("unknown access key")
     payload = _payload_hash(body, lowered)
+    declared = lowered.get(_CONTENT_SHA256.lower())
+    if body and declared and declared != UNSIGNED_PAYLOAD and not hmac.compare_digest(
+        declared, hashlib.sha256(body).hexdigest()
+    ):
+        # a declared hash stands in for the body in the signature: it must be the body's, or a signed
+        # request's body could be replaced while the original's hash is declared (signed or not)
+        raise SignatureError(f"{_CONTENT_SHA256} does not match the body: the request was altered")
     for query in dict.fromkeys([raw_query, _requery(raw_query)]):
         expected = _signature(method, raw_path, query, lowered, signed, payload, date, sk)
         if hmac.compare_digest(expected, given):
