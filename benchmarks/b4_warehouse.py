@@ -65,15 +65,15 @@ def _timed(path: Path, step: Callable[[Any], Any], name: str) -> tuple[float, An
 
 def reconcile(con: Any) -> dict[str, int]:
     """Run every rule for the month; the status counts show whether the answer was right."""
-    from warehouse.reconciliation import reconcile_month
+    from finance.reconciliation.engine import reconcile_month
 
     return reconcile_month(con, CYCLE).status_counts
 
 
 def invoice(con: Any) -> dict[str, int]:
     """Generate and issue every resale customer's invoice (no files rendered: B4 measures the warehouse)."""
-    from warehouse.invoicing import generate_invoices
-    from warehouse.price_book import load_price_book
+    from finance.invoicing.store import generate_invoices
+    from finance.price_book import load_price_book
 
     result = generate_invoices(con, CYCLE, load_price_book(PRICE_BOOK), issue=True)
     return {"created": len(result.created), "issued": len(result.issued)}

@@ -20,12 +20,12 @@ from dagster import (
     asset_check,
 )
 
+from finance.invoicing.store import generate_invoices
+from finance.price_book import load_price_book
+from finance.reconciliation.engine import reconcile_month
 from pipelines.checks import run_metadata
 from pipelines.partitions import monthly_partitions
 from pipelines.resources import PipelineSettings, WarehouseResource
-from warehouse.invoicing import generate_invoices
-from warehouse.price_book import load_price_book
-from warehouse.reconciliation import reconcile_month
 
 FACTS = ("consumption_records", "monthly_bills", "account_transactions", "incentive_records")
 

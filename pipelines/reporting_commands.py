@@ -16,14 +16,15 @@ from pathlib import Path
 
 import duckdb
 
+from finance.documents import write_invoice_files
+from finance.invoicing.store import generate_invoices, list_invoices, void_invoice
+from finance.price_book import load_price_book
+from finance.reconciliation.engine import reconcile_month
+from finance.reconciliation.settings import ReconciliationSettings
+from finance.reports import read_report_data, summary_text, write_report
+from finance.toml_config import ConfigError
 from pipelines.partitions import billing_month
 from warehouse.connection import writer
-from warehouse.invoice_documents import write_invoice_files
-from warehouse.invoicing import generate_invoices, list_invoices, void_invoice
-from warehouse.price_book import load_price_book
-from warehouse.reconciliation import ReconciliationSettings, reconcile_month
-from warehouse.reports import read_report_data, summary_text, write_report
-from warehouse.toml_config import ConfigError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 

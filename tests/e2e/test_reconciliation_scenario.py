@@ -20,20 +20,15 @@ import duckdb
 import httpx
 import pytest
 
+from finance.invoicing.store import current_lines, list_invoices
+from finance.price_book import load_price_book
+from finance.reconciliation.engine import load_findings
 from partner_center.sandbox.exports import export_incentives
 from partner_center.sandbox.server import RunningSandbox
 from pipelines import reporting_commands
+from tests.finance.recon_scoring import finding_keys, latest_run_id, manifest_keys, precision_recall
 from warehouse.connection import writer
-from warehouse.invoicing import current_lines, list_invoices
 from warehouse.load import load_incentives
-from warehouse.price_book import load_price_book
-from warehouse.reconciliation import (
-    finding_keys,
-    latest_run_id,
-    load_findings,
-    manifest_keys,
-    precision_recall,
-)
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 11, 10)  # month 2026-10 is final from the 5th of November
@@ -182,4 +177,5 @@ def test_restatement_after_issue_gives_exactly_one_note(
         (d.invoice_id, "issued") for d in issued
     ]
     invoice = next(d for d in issued if d.customer_id == note.customer_id)
-    assert invoice.amount_due + note.amount_due == sum(line.amount_due for line in now[note.customer_id][1])
+    now_due = sum(line.amount_due for line in now[note.customer_id].lines)
+    assert invoice.amount_due + note.amount_due == now_due

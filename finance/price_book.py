@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from warehouse.toml_config import ConfigError, TomlDocument, decimal_value, reject_unknown, table
+from finance.toml_config import ConfigError, TomlDocument, decimal_value, reject_unknown, table
 
 HUNDRED = Decimal(100)
 

@@ -20,8 +20,9 @@ import duckdb
 import polars as pl
 import xlsxwriter
 
-from warehouse.export_safety import esc, money, write_cell, write_csv
-from warehouse.reconciliation import OK_STATUSES, RULES, STATUSES, load_findings
+from finance.reconciliation.engine import OK_STATUSES, STATUSES, load_findings
+from finance.reconciliation.settings import RULES
+from finance.safe_cells import esc, money, write_cell, write_csv
 from warehouse.sqlfiles import sql
 
 REPORT_STEM = "reconciliation"
@@ -68,12 +69,12 @@ class ReportData:
 
 
 def _frame(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> pl.DataFrame:
-    return con.sql(sql(f"marts/{name}"), params=params).pl()
+    return con.sql(sql(name, package="finance"), params=params).pl()
 
 
 def read_report_data(con: duckdb.DuckDBPyConnection, run_id: str) -> ReportData:
     """Collect the report's data for one reconciliation run."""
-    rows = con.execute(sql("marts/select_reconciliation_run"), {"run_id": run_id}).fetchall()
+    rows = con.execute(sql("select_reconciliation_run", package="finance"), {"run_id": run_id}).fetchall()
     if not rows:
         raise LookupError(f"no reconciliation run {run_id!r} in marts.reconciliation_runs")
     row = rows[0]
@@ -199,7 +200,7 @@ def render_html(data: ReportData, generated_at: dt.datetime) -> str:
     unexplained = data.unexplained
     ok = unexplained.is_empty()
     template = string.Template(
-        resources.files("warehouse").joinpath("templates", "reconciliation.html").read_text(encoding="utf-8")
+        resources.files("finance").joinpath("templates", "reconciliation.html").read_text(encoding="utf-8")
     )
     finding_rows = (
         "\n".join(

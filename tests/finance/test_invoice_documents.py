@@ -11,10 +11,11 @@ import pypdf
 import pytest
 from recon_world import MONTH, build_world, open_warehouse
 
-from warehouse.export_safety import money, neutralise
-from warehouse.invoice_documents import write_invoice_files
-from warehouse.invoicing import InvoiceDocument, generate_invoices
-from warehouse.price_book import Issuer, PriceBook, PriceRule
+from finance.documents import write_invoice_files
+from finance.invoicing.planning import InvoiceDocument
+from finance.invoicing.store import generate_invoices
+from finance.price_book import Issuer, PriceBook, PriceRule
+from finance.safe_cells import money, neutralise
 
 BOOK = PriceBook(
     Issuer("Example Partner", "EP-", address="1 Road"),

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from recon_scoring import finding_keys, latest_run_id, manifest_keys, precision_recall
 from recon_world import (
     MONTH,
     PLAN_RATES,
@@ -19,15 +20,9 @@ from recon_world import (
     open_warehouse,
 )
 
-from warehouse.reconciliation import (
-    ReconciliationSettings,
-    finding_keys,
-    latest_run_id,
-    manifest_keys,
-    precision_recall,
-    reconcile_month,
-)
-from warehouse.toml_config import ConfigError
+from finance.reconciliation.engine import reconcile_month
+from finance.reconciliation.settings import ReconciliationSettings
+from finance.toml_config import ConfigError
 
 SETTINGS = ReconciliationSettings(plan_rates=PLAN_RATES, product_policies=PRODUCT_POLICIES)
 

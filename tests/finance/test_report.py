@@ -14,10 +14,11 @@ import polars as pl
 import pytest
 from recon_world import MONTH, PLAN_RATES, PRODUCT_POLICIES, break_every_rule, build_world, open_warehouse
 
+from finance.reconciliation.engine import reconcile_month
+from finance.reconciliation.settings import ReconciliationSettings
+from finance.reports import write_report
+from finance.safe_cells import money
 from pipelines import reporting_commands
-from warehouse.export_safety import money
-from warehouse.reconciliation import ReconciliationSettings, reconcile_month
-from warehouse.reports import write_report
 
 SETTINGS = ReconciliationSettings(plan_rates=PLAN_RATES, product_policies=PRODUCT_POLICIES)
 PLANS_TOML = """

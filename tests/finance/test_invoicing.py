@@ -11,9 +11,9 @@ import duckdb
 import pytest
 from recon_world import MONTH, build_world, open_warehouse
 
-from warehouse.invoicing import generate_invoices, list_invoices, void_invoice
-from warehouse.price_book import Issuer, PriceBook, PriceRule, load_price_book
-from warehouse.toml_config import ConfigError
+from finance.invoicing.store import generate_invoices, list_invoices, void_invoice
+from finance.price_book import Issuer, PriceBook, PriceRule, load_price_book
+from finance.toml_config import ConfigError
 
 BOOK = PriceBook(
     Issuer("Example Partner", "EP-"),

@@ -15,9 +15,9 @@ import xlsxwriter
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from warehouse.export_safety import esc, money, write_cell, write_csv
-from warehouse.invoicing import MONEY_FIELDS, InvoiceDocument, InvoiceLine
-from warehouse.price_book import Issuer
+from finance.invoicing.planning import MONEY_FIELDS, InvoiceDocument, InvoiceLine
+from finance.price_book import Issuer
+from finance.safe_cells import esc, money, write_cell, write_csv
 
 TITLES = {"invoice": "Invoice", "credit_note": "Credit note", "debit_note": "Debit note"}
 HEADERS = ("Service", "List amount", "Discount", "Coupons", "Net", "Adjustment", "Amount due")
@@ -25,7 +25,7 @@ HEADERS = ("Service", "List amount", "Discount", "Coupons", "Net", "Adjustment",
 
 def _template(name: str) -> string.Template:
     return string.Template(
-        resources.files("warehouse").joinpath("templates", name).read_text(encoding="utf-8")
+        resources.files("finance").joinpath("templates", name).read_text(encoding="utf-8")
     )
 
 

@@ -1,0 +1,1 @@
+"""Customer invoices: `planning` decides (pure, no I/O), `store` reads the inputs and writes the plan."""
