@@ -5,9 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench dev lint fmt clean
+.PHONY: demo test bench dev lint fmt clean mutation
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml constraints.txt $(wildcard */__init__.py)
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test,bench]'
 	touch $(STAMP)
@@ -35,3 +35,6 @@ fmt: $(STAMP)
 
 clean:
 	rm -rf $(VENV) data reports .dagster .dagster-home
+
+mutation: $(STAMP)
+	$(BIN)/python -m mutation.run
