@@ -11,7 +11,7 @@ from collections.abc import Sequence
 REGISTRARS: tuple[str, ...] = (
     "partner_center.sandbox.cli",
     "partner_center.cli",
-    "warehouse.cli",
+    "pipelines.sql_commands",
     "pipelines.commands",
     "pipelines.reporting_commands",
 )

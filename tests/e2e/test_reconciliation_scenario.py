@@ -25,7 +25,7 @@ from partner_center.sandbox.server import RunningSandbox
 from pipelines import reporting_commands
 from warehouse.connection import writer
 from warehouse.invoicing import current_lines, list_invoices
-from warehouse.load import load_incentives
+from warehouse.loaders.incentive_records import load_incentives
 from warehouse.price_book import load_price_book
 from warehouse.reconciliation import (
     finding_keys,
@@ -46,8 +46,8 @@ SandboxFactory = Callable[..., RunningSandbox]
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(
-        importlib.util.find_spec("warehouse.load") is None,
-        reason="the pipeline's loaders (warehouse.load) are absent",
+        importlib.util.find_spec("warehouse.loaders") is None,
+        reason="the pipeline's loaders (warehouse.loaders) are absent",
     ),
 ]
 
