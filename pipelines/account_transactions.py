@@ -6,22 +6,29 @@ Retry policy: fetch retried 3x on an API outage (`retry_on_outage`),
 load 2x on a lock timeout (`retry_on_lock`).
 """
 
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from dagster import BackfillPolicy, Nothing, OpExecutionContext, Out, Output, graph_asset, op
 
+from partner_center.paging import Sweep
 from pipelines.fetching import (
     Fetched,
+    SweepStats,
+    commit_fetched,
     day_keys,
     day_window,
-    load_fetched,
+    evidence,
     materialization_metadata,
     partner_domain_id,
-    sweep,
+    stream_sweeps,
 )
 from pipelines.partitions import daily_partitions
 from pipelines.resources import PartnerCenterResource, WarehouseResource
-from warehouse.load import load_account_transactions
+from warehouse.contract import LoadContext, StagedBatch
+from warehouse.loaders.account_transactions import commit_account_transactions, stage_account_transactions
 
 BALANCE_TYPES = ("BALANCE_TYPE_DEBIT", "BALANCE_TYPE_CREDIT")
 
@@ -30,7 +37,8 @@ BALANCE_TYPES = ("BALANCE_TYPE_DEBIT", "BALANCE_TYPE_CREDIT")
 def fetch_account_transactions(
     context: OpExecutionContext, partner_center: PartnerCenterResource, warehouse: WarehouseResource
 ) -> Fetched:
-    """One sweep per balance type over D-k..D (the API's date filters are Beijing dates)."""
+    """One sweep per balance type over D-k..D (the API's date filters are Beijing dates), each staged
+    (parsed, validated, spooled to Parquet) as soon as it finished while the other downloads."""
     begin, end = day_window(context)
     spool = warehouse.spool_dir(context.run.run_id, "account_transactions")
     requests = [
@@ -38,17 +46,28 @@ def fetch_account_transactions(
          {"balance_type": b, "trade_time_begin": begin.isoformat(), "trade_time_end": end.isoformat()})
         for b in BALANCE_TYPES
     ]
-    sweeps = sweep(partner_center, requests, spool)
-    return Fetched("account_transactions", day_keys(begin, end), sweeps, spool,
-                   partner_domain_id=partner_domain_id(partner_center))
+    load = LoadContext(run_id=context.run.run_id, partner_domain_id=partner_domain_id(partner_center))
+    keys = day_keys(begin, end)
+
+    def by_balance_type(done: Iterator[Sweep]) -> Iterator[tuple[str, list[Path]]]:
+        for finished in done:
+            yield str(finished.params["balance_type"]), list(finished.page_files)
+
+    sweeps, staged = stream_sweeps(
+        partner_center, requests, spool,
+        lambda done: stage_account_transactions(by_balance_type(done), keys, spool, load),
+        discard=StagedBatch.discard,
+    )
+    batch = replace(staged, evidence=evidence("account_transactions", sweeps))
+    return Fetched(batch, spool, SweepStats.of(sweeps))
 
 
 @op(pool="duckdb_writer", out=Out(Nothing))
 def load_account_transactions_op(
     context: OpExecutionContext, fetched: Fetched, warehouse: WarehouseResource
 ) -> Any:
-    """Replace the trade-date partitions in one transaction."""
-    report = load_fetched(context, fetched, warehouse, load_account_transactions, fetched.partitions)
+    """Replace the trade-date partitions with the staged rows in one transaction."""
+    report = commit_fetched(fetched, warehouse, commit_account_transactions)
     yield Output(None, metadata=materialization_metadata(fetched, report))
 
 

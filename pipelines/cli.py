@@ -16,7 +16,7 @@ from pipelines.failures import verbose
 REGISTRARS: tuple[str, ...] = (
     "partner_center.sandbox.cli",
     "partner_center.cli",
-    "warehouse.cli",
+    "pipelines.sql_commands",
     "pipelines.commands",
     "pipelines.runs_commands",
     "pipelines.reporting_commands",

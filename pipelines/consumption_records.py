@@ -6,6 +6,7 @@ sweep per customer and one transaction. Schedule: `daily_schedule`, 06:00 Beijin
 fetch retried 3x on an API outage (`retry_on_outage`), load 2x on a lock timeout (`retry_on_lock`).
 """
 
+from dataclasses import replace
 from typing import Any
 
 from dagster import BackfillPolicy, Nothing, OpExecutionContext, Out, Output, graph_asset, op
@@ -13,9 +14,11 @@ from dagster import BackfillPolicy, Nothing, OpExecutionContext, Out, Output, gr
 from partner_center.client import SweepRequest
 from pipelines.fetching import (
     Fetched,
+    SweepStats,
     commit_fetched,
     day_keys,
     day_window,
+    evidence,
     materialization_metadata,
     partner_domain_id,
     sweep,
@@ -23,7 +26,8 @@ from pipelines.fetching import (
 )
 from pipelines.partitions import cycle_ranges, daily_partitions
 from pipelines.resources import PartnerCenterResource, WarehouseResource
-from warehouse.load import LoadContext, StagedLoad, commit_consumption, stage_consumption
+from warehouse.contract import LoadContext
+from warehouse.loaders.consumption_records import ConsumptionBatch, commit_consumption, stage_consumption
 
 
 @op(pool="api_res_fee_records")
@@ -45,16 +49,16 @@ def fetch_consumption_records(
         for (cycle, first, last), customers in zip(ranges, who, strict=True)
         for customer in customers.ids or []
     ]
-    partner = partner_domain_id(partner_center)
-    load = LoadContext(run_id=context.run.run_id, partner_domain_id=partner)
-    keys = day_keys(begin, end)
-    fees, staged = sweep_streaming(partner_center, requests, spool,
-                                   lambda pages: stage_consumption(pages, keys, spool, load),
-                                   discard=StagedLoad.discard)
-    load.sweeps = fees
     consuming = {c: list(s.ids or []) for (c, _, _), s in zip(ranges, who, strict=True)}
-    return Fetched("consumption_records", keys, fees, spool, lookups=who, partner_domain_id=partner,
-                   facts={"consuming_customers": consuming, "staged": staged})
+    load = LoadContext(run_id=context.run.run_id, partner_domain_id=partner_domain_id(partner_center))
+    keys = day_keys(begin, end)
+    fees, staged = sweep_streaming(
+        partner_center, requests, spool,
+        lambda pages: stage_consumption(pages, keys, spool, load, consuming_customers=consuming),
+        discard=ConsumptionBatch.discard,
+    )
+    batch = replace(staged, evidence=evidence("consumption_records", fees))
+    return Fetched(batch, spool, SweepStats.of(fees, who))
 
 
 @op(pool="duckdb_writer", out=Out(Nothing))
@@ -62,8 +66,7 @@ def load_consumption_records(
     context: OpExecutionContext, fetched: Fetched, warehouse: WarehouseResource
 ) -> Any:
     """Replace the partitions with the staged rows in one transaction (bad rows to quarantine)."""
-    report = commit_fetched(fetched, warehouse, commit_consumption, fetched.facts["staged"],
-                            fetched.facts["consuming_customers"])
+    report = commit_fetched(fetched, warehouse, commit_consumption)
     yield Output(None, metadata=materialization_metadata(fetched, report))
 
 

@@ -11,29 +11,37 @@ from dagster import Nothing, OpExecutionContext, Out, Output, graph_asset, op
 
 from pipelines.fetching import (
     Fetched,
-    load_fetched,
+    SweepStats,
+    commit_fetched,
+    evidence,
     materialization_metadata,
     partner_domain_id,
     sweep,
 )
 from pipelines.resources import PartnerCenterResource, WarehouseResource
-from warehouse.load import load_customers
+from warehouse.contract import LoadContext
+from warehouse.loaders.customers import commit_customers, stage_customers
 
 
 @op(pool="api_sub_customers")
 def fetch_customers(
     context: OpExecutionContext, partner_center: PartnerCenterResource, warehouse: WarehouseResource
 ) -> Fetched:
-    """One sweep of the sub-customer list (100 per page)."""
-    spool = warehouse.spool_dir(context.run.run_id, "customers")
+    """One sweep of the sub-customer list (100 per page), parsed, validated and staged here."""
+    spool = warehouse.spool_dir(context.run_id, "customers")
     sweeps = sweep(partner_center, [("sub_customers", {})], spool)
-    return Fetched("customers", (), sweeps, spool, partner_domain_id=partner_domain_id(partner_center))
+    load = LoadContext(run_id=context.run_id, partner_domain_id=partner_domain_id(partner_center))
+    pages = [page for done in sweeps for page in done.page_files]
+    batch = stage_customers(pages, spool, load, evidence=evidence("customers", sweeps))
+    return Fetched(batch, spool, SweepStats.of(sweeps))
 
 
 @op(pool="duckdb_writer", out=Out(Nothing))
-def load_customers_op(context: OpExecutionContext, fetched: Fetched, warehouse: WarehouseResource) -> Any:
+def load_customers_op(
+    context: OpExecutionContext, fetched: Fetched, warehouse: WarehouseResource
+) -> Any:
     """Upsert the current customers; changed attributes close the old history row."""
-    report = load_fetched(context, fetched, warehouse, load_customers)
+    report = commit_fetched(fetched, warehouse, commit_customers)
     yield Output(None, metadata=materialization_metadata(fetched, report))
 
 

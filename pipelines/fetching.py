@@ -1,5 +1,7 @@
 """The hand-off between a dataset's fetch step (holds its API pool) and its load step (holds
-`duckdb_writer`): spooled raw pages plus the facts of every sweep, and the metadata they become.
+`duckdb_writer`): the fetch step sweeps and stages (parse, validate, Parquet) while later pages download;
+the load step only commits the staged batch. Here too: the client's sweeps become the warehouse's plain
+evidence, and a commit's `LoadReport` becomes the metadata shown in the UI.
 
 Splitting each asset into two steps lets two runs sweep different APIs at once while their DuckDB
 writes still go one at a time.
@@ -12,13 +14,13 @@ import queue
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from dagster import OpExecutionContext, RetryRequested
 
@@ -28,11 +30,13 @@ from partner_center.errors import RetriesExhaustedError
 from partner_center.paging import Sweep
 from pipelines.resources import PartnerCenterResource, WarehouseResource
 from warehouse.connection import WarehouseLockedError
+from warehouse.contract import Loader, LoadReport, StagedBatch, SweepEvidence
 
 API_RETRIES, API_RETRY_WAIT_S = 3, 60
 LOCK_RETRIES, LOCK_RETRY_WAIT_S = 2, 10
 
-Loaded = TypeVar("Loaded")
+Made = TypeVar("Made")
+Batch = TypeVar("Batch", bound=StagedBatch)
 
 
 @contextmanager
@@ -55,55 +59,70 @@ def retry_on_lock() -> Iterator[None]:
         raise RetryRequested(max_retries=LOCK_RETRIES, seconds_to_wait=LOCK_RETRY_WAIT_S) from exc
 
 
-@dataclass
-class Fetched:
-    """What one fetch step hands to its load step (pickled between the steps; paths, no bytes)."""
+@dataclass(frozen=True)
+class SweepStats:
+    """The API's side of a fetch for the UI: rows and counts of the data sweeps; calls, throttling,
+    retries and re-sweeps of every sweep (lookups such as "who consumed in this cycle" cost calls but are
+    not rows of the dataset)."""
 
-    dataset: str
-    partitions: tuple[str, ...]
-    sweeps: list[Sweep]
+    api_count: int = 0
+    rows_fetched: int = 0
+    api_calls: int = 0
+    throttled: int = 0
+    retries: int = 0
+    resweeps: int = 0
+
+    @classmethod
+    def of(cls, data: Sequence[Sweep], lookups: Sequence[Sweep] = ()) -> SweepStats:
+        """Stats of the data sweeps and the lookups of one fetch step."""
+        rows, every = sweep_stats(data), sweep_stats([*data, *lookups])
+        return cls(api_count=rows["api_count"], rows_fetched=rows["rows_fetched"],
+                   api_calls=every["api_calls"], throttled=every["throttled"], retries=every["retries"],
+                   resweeps=every["resweeps"])
+
+
+def evidence(dataset: str, sweeps: Sequence[Sweep]) -> tuple[SweepEvidence, ...]:
+    """The client's sweeps as the plain evidence the warehouse stores in audit.api_sweeps."""
+    return tuple(
+        SweepEvidence(
+            dataset=dataset,
+            endpoint_label=s.endpoint,
+            params=dict(s.params),
+            api_count=s.api_count,
+            fetched=s.fetched,
+            duplicates=len(s.duplicates),
+            calls=s.calls,
+            throttled=s.throttled,
+            resweeps=s.resweeps,
+            started_at_utc=s.started_at_utc,
+            finished_at_utc=s.finished_at_utc,
+        )
+        for s in sweeps
+    )
+
+
+@dataclass(frozen=True)
+class Fetched(Generic[Batch]):
+    """What one fetch step hands to its load step (pickled between the steps; paths, no bytes): the batch
+    it staged, the spool folder that holds it, and the API's stats for the UI."""
+
+    batch: Batch
     spool_dir: Path
-    partner_domain_id: str | None = None
-    lookups: list[Sweep] = field(default_factory=list)
+    stats: SweepStats = field(default_factory=SweepStats)
     started: float = field(default_factory=time.time)
-    facts: dict[str, Any] = field(default_factory=dict)
-
-    def stats(self) -> dict[str, int]:
-        """Rows fetched and the API's counts of the data sweeps; calls and throttling of every sweep
-        (lookups such as "who consumed in this cycle" cost calls but are not rows of the dataset)."""
-        data, everything = sweep_stats(self.sweeps), sweep_stats([*self.sweeps, *self.lookups])
-        keep = ("rows_fetched", "api_count")
-        return {k: (data[k] if k in keep else everything[k]) for k in everything}
 
     def cleanup(self) -> None:
-        """Drop the spooled pages once they are loaded."""
+        """Drop the spooled pages and staged rows once they are committed."""
         shutil.rmtree(self.spool_dir, ignore_errors=True)
 
 
-def load_fetched(
-    context: OpExecutionContext,
-    fetched: Fetched,
-    warehouse: WarehouseResource,
-    load: Callable[..., Loaded],
-    *args: Any,
-    **kwargs: Any,
-) -> Loaded:
-    """Every load step the same way: `load(con, sweeps, *args, run_id, partner_domain_id, **kwargs)` in
-    one writer transaction (retried on a lock timeout), then the spooled pages are dropped."""
-    return commit_fetched(fetched, warehouse, load, fetched.sweeps, *args, run_id=context.run.run_id,
-                          partner_domain_id=fetched.partner_domain_id, **kwargs)
-
-
 def commit_fetched(
-    fetched: Fetched,
-    warehouse: WarehouseResource,
-    commit: Callable[..., Loaded],
-    *args: Any,
-    **kwargs: Any,
-) -> Loaded:
-    """`commit(con, *args, **kwargs)` on the writer (retried on a lock timeout), then the spool is dropped."""
+    fetched: Fetched[Batch], warehouse: WarehouseResource, commit: Loader[Batch]
+) -> LoadReport:
+    """Every load step the same way: `commit(con, batch)` in one writer transaction (retried on a lock
+    timeout), then the spool is dropped."""
     with retry_on_lock(), warehouse.writer() as con:
-        report = commit(con, *args, **kwargs)
+        report = commit(con, fetched.batch)
     fetched.cleanup()
     return report
 
@@ -139,23 +158,36 @@ def sweep_streaming(
     resource: PartnerCenterResource,
     requests: Sequence[SweepRequest],
     spool_dir: Path,
-    consume: Callable[[Iterator[Path]], Loaded],
-    discard: Callable[[Loaded], None] | None = None,
-) -> tuple[list[Sweep], Loaded]:
+    consume: Callable[[Iterator[Path]], Made],
+    discard: Callable[[Made], None] | None = None,
+) -> tuple[list[Sweep], Made]:
     """Sweep in a worker thread while `consume` reads, here, the page files of every sweep that finished.
 
     Fetching waits on the API and parsing on the CPU: overlapped, a step costs about the longer of the two
     instead of their sum (benchmark B1). Data sweeps drop their ids as they finish (see `sweep`). When the
     sweep fails, `discard` gets what `consume` made of the pages so far, and the sweep's error is raised.
     """
-    finished: queue.SimpleQueue[list[Path] | None] = queue.SimpleQueue()
+    return stream_sweeps(
+        resource, requests, spool_dir, lambda done: consume(p for s in done for p in s.page_files), discard
+    )
+
+
+def stream_sweeps(
+    resource: PartnerCenterResource,
+    requests: Sequence[SweepRequest],
+    spool_dir: Path,
+    consume: Callable[[Iterator[Sweep]], Made],
+    discard: Callable[[Made], None] | None = None,
+) -> tuple[list[Sweep], Made]:
+    """`sweep_streaming` for consumers that need each finished sweep (its request params), not just pages."""
+    finished: queue.SimpleQueue[Sweep | None] = queue.SimpleQueue()
     abandoned = threading.Event()
 
     def on_done(done: Sweep) -> None:
         if abandoned.is_set():
             raise RuntimeError("the load of these pages failed; sweep abandoned")
         done.ids = None
-        finished.put(list(done.page_files))
+        finished.put(done)
 
     def fetch() -> list[Sweep]:
         try:
@@ -164,14 +196,14 @@ def sweep_streaming(
         finally:
             finished.put(None)
 
-    def pages() -> Iterator[Path]:
-        while (batch := finished.get()) is not None:
-            yield from batch
+    def done_sweeps() -> Iterator[Sweep]:
+        while (done := finished.get()) is not None:
+            yield done
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pbw-sweep") as pool:
         swept = pool.submit(fetch)
         try:
-            made = consume(pages())
+            made = consume(done_sweeps())
         except BaseException:
             abandoned.set()
             raise
@@ -200,25 +232,27 @@ def day_keys(begin: date, end: date) -> tuple[str, ...]:
     return tuple((begin + timedelta(days=i)).isoformat() for i in range((end - begin).days + 1))
 
 
-def materialization_metadata(fetched: Fetched | None, load: Mapping[str, Any]) -> dict[str, Any]:
-    """The metadata every dataset shows in the UI: rows, quarantined, amount totals, API facts, duration.
+def console_partner_domain_id() -> str | None:
+    """The partner account of console export files (no request names one): HUAWEICLOUD_SDK_DOMAIN_ID."""
+    return os.environ.get("HUAWEICLOUD_SDK_DOMAIN_ID") or None
 
-    `load` is what the warehouse reported for the load (rows in/loaded/quarantined, amount totals).
-    """
-    stats = fetched.stats() if fetched is not None else {}
-    totals = {f"total_{k}": f"{v:f}" for k, v in dict(load.get("amount_totals") or {}).items()}
+
+def materialization_metadata(fetched: Fetched[Any] | None, report: LoadReport) -> dict[str, Any]:
+    """The metadata every dataset shows in the UI: rows, quarantined, amount totals, API facts, duration."""
+    stats = fetched.stats if fetched is not None else SweepStats()
+    totals = {f"total_{k}": f"{v:f}" for k, v in report.amount_totals.items()}
     started = fetched.started if fetched is not None else time.time()
     return {
-        "rows": int(load.get("rows_loaded", 0)),
-        "rows_in": int(load.get("rows_in", 0)),
-        "quarantined": int(load.get("rows_quarantined", 0)),
-        "api_count": stats.get("api_count", 0),
-        "fetched": stats.get("rows_fetched", 0),
-        "api_calls": stats.get("api_calls", 0),
-        "throttled": stats.get("throttled", 0),
-        "retries": stats.get("retries", 0),
-        "resweeps": stats.get("resweeps", 0),
+        "rows": report.rows_loaded,
+        "rows_in": report.rows_in,
+        "quarantined": report.rows_quarantined,
+        "api_count": stats.api_count,
+        "fetched": stats.rows_fetched,
+        "api_calls": stats.api_calls,
+        "throttled": stats.throttled,
+        "retries": stats.retries,
+        "resweeps": stats.resweeps,
         "duration_s": round(time.time() - started, 3),
-        "load_id": str(load.get("load_id", "")),
+        "load_id": report.load_id,
         **totals,
     }

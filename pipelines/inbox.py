@@ -13,7 +13,7 @@ from pathlib import Path
 
 from dagster import Config
 
-from warehouse.exports import file_sha256
+from warehouse.console_files import file_sha256
 
 EXPORT_SUFFIXES = (".xlsx", ".csv")
 

@@ -5,14 +5,16 @@ periods it contains). Trigger: `incentive_inbox_sensor`, one run per new file co
 Retry policy: none; a file that cannot be loaded is moved to `rejected/` with the reason.
 """
 
+import tempfile
 from pathlib import Path
 
 from dagster import AssetExecutionContext, Failure, MaterializeResult, asset
 
 from pipelines import inbox
-from pipelines.fetching import materialization_metadata
+from pipelines.fetching import console_partner_domain_id, materialization_metadata
 from pipelines.resources import PipelineSettings, WarehouseResource
-from warehouse.load import load_incentives
+from warehouse.contract import LoadContext
+from warehouse.loaders.incentive_records import commit_incentives, stage_incentives
 
 
 @asset(pool="duckdb_writer", group_name="billing", kinds={"duckdb"}, description=__doc__)
@@ -20,11 +22,17 @@ def incentive_records(
     context: AssetExecutionContext, config: inbox.IncentiveFile, warehouse: WarehouseResource,
     settings: PipelineSettings,
 ) -> MaterializeResult:
-    """Parse, validate and load one export, then archive it; a broken file goes to `rejected/`."""
+    """Parse, validate and stage one export, then commit it and archive it; a broken file goes to `rejected/`.
+
+    The file is staged before the writer connection opens, so the warehouse file is locked only to commit.
+    """
     item = inbox.InboxFile(Path(config.path), config.sha256)
+    load = LoadContext(run_id=context.run.run_id, partner_domain_id=console_partner_domain_id())
     try:
-        with warehouse.writer() as con:
-            report = load_incentives(con, item.path, sha256=item.sha256, run_id=context.run.run_id)
+        with tempfile.TemporaryDirectory(prefix="pbw-stage-") as stage_dir:
+            batch = stage_incentives(item.path, Path(stage_dir), load, sha256=item.sha256)
+            with warehouse.writer() as con:
+                report = commit_incentives(con, batch)
     except (ValueError, OSError) as exc:
         moved = inbox.reject(settings.inbox_path, item, f"{type(exc).__name__}: {exc}")
         raise Failure(f"{item.path.name} rejected: {exc}", metadata={"moved_to": str(moved)}) from exc

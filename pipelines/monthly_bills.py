@@ -9,20 +9,24 @@ Retry policy: fetch retried 3x on an API outage (`retry_on_outage`),
 load 2x on a lock timeout (`retry_on_lock`).
 """
 
+from pathlib import Path
 from typing import Any
 
 from dagster import BackfillPolicy, Nothing, OpExecutionContext, Out, Output, graph_asset, op
 
 from pipelines.fetching import (
     Fetched,
-    load_fetched,
+    SweepStats,
+    commit_fetched,
+    evidence,
     materialization_metadata,
     partner_domain_id,
     sweep,
 )
 from pipelines.partitions import is_final, monthly_partitions
 from pipelines.resources import PartnerCenterResource, PipelineSettings, WarehouseResource
-from warehouse.load import load_monthly_bills
+from warehouse.contract import LoadContext
+from warehouse.loaders.monthly_bills import commit_monthly_bills, stage_monthly_bills
 
 CHARGE_MODES = ("1", "3", "11")
 """monthly-sum requires one charge mode per call (API reference §6.1)."""
@@ -35,23 +39,30 @@ def fetch_monthly_bills(
     warehouse: WarehouseResource,
     settings: PipelineSettings,
 ) -> Fetched:
-    """One sweep per cycle and charge mode; each cycle is marked final or open as of today."""
+    """One sweep per cycle and charge mode; each cycle is marked final or open as of today. The pages are
+    flattened, validated and staged per cycle here (the cycle is the request's: monthly-sum sends none)."""
     cycles = tuple(context.partition_keys)
     spool = warehouse.spool_dir(context.run.run_id, "monthly_bills")
     requests = [("monthly_sum", {"cycle": c, "charge_mode": m}) for c in cycles for m in CHARGE_MODES]
     today = settings.beijing_today()
     final = {c: is_final(c, today, settings.bill_final_day) for c in cycles}
-    return Fetched("monthly_bills", cycles, sweep(partner_center, requests, spool), spool,
-                   partner_domain_id=partner_domain_id(partner_center), facts={"final": final})
+    sweeps = sweep(partner_center, requests, spool)
+    pages: dict[str, list[Path]] = {c: [] for c in cycles}
+    for done in sweeps:
+        pages.setdefault(str(done.params["cycle"]), []).extend(done.page_files)
+    load = LoadContext(run_id=context.run.run_id, partner_domain_id=partner_domain_id(partner_center))
+    batch = stage_monthly_bills(pages, spool, load, final=final, evidence=evidence("monthly_bills", sweeps))
+    return Fetched(batch, spool, SweepStats.of(sweeps))
 
 
 @op(pool="duckdb_writer", out=Out(Nothing))
-def load_monthly_bills_op(context: OpExecutionContext, fetched: Fetched, warehouse: WarehouseResource) -> Any:
+def load_monthly_bills_op(
+    context: OpExecutionContext, fetched: Fetched, warehouse: WarehouseResource
+) -> Any:
     """Store a new version per cycle when the content changed; a change to a final cycle is a restatement."""
-    report = load_fetched(context, fetched, warehouse, load_monthly_bills, fetched.partitions,
-                          final=fetched.facts["final"])
+    report = commit_fetched(fetched, warehouse, commit_monthly_bills)
     metadata = materialization_metadata(fetched, report)
-    metadata["restated_cycles"] = ",".join(report.get("restated_cycles", []))
+    metadata["restated_cycles"] = ",".join(report.restated_cycles)
     yield Output(None, metadata=metadata)
 
 

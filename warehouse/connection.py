@@ -252,9 +252,3 @@ def registered(
     finally:
         con.unregister(name)
 
-
-def memory_warehouse() -> duckdb.DuckDBPyConnection:
-    """An in-memory, fully migrated warehouse: for tests and dry runs that must not touch a file."""
-    con = quiet(duckdb.connect(":memory:", config=duckdb_config()))
-    apply_migrations(con)
-    return con

@@ -57,6 +57,8 @@ def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
 
 def apply_migrations(con: duckdb.DuckDBPyConnection, directory: Path = MIGRATIONS_DIR) -> list[str]:
     """Apply every pending migration; returns the names applied now (empty when up to date)."""
+    from warehouse.connection import transaction  # here: connection imports this module to migrate writers
+
     con.execute(sql("create_schema_migrations"))
     applied = {row[0]: (row[1], row[2]) for row in con.execute(sql("select_applied_migrations")).fetchall()}
     done: list[str] = []
@@ -69,8 +71,7 @@ def apply_migrations(con: duckdb.DuckDBPyConnection, directory: Path = MIGRATION
                     "add a new migration instead of editing an applied one"
                 )
             continue
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             con.execute(migration.text)
             con.execute(
                 sql("insert_schema_migration"),
@@ -81,9 +82,5 @@ def apply_migrations(con: duckdb.DuckDBPyConnection, directory: Path = MIGRATION
                     "applied_at_utc": datetime.now(UTC).replace(tzinfo=None),
                 },
             )
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
         done.append(migration.name)
     return done

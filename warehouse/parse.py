@@ -27,7 +27,7 @@ import pyarrow.compute
 from schemas.columns import Column, DatasetSpec
 from schemas.json_numbers import find_inexact_numbers
 from schemas.validation import ERRORS_COLUMN
-from warehouse.connection import duckdb_config
+from warehouse.connection import duckdb_config, registered
 from warehouse.sqlfiles import sql
 
 SOURCE = "_source"
@@ -419,11 +419,8 @@ class PageParser:
 
     def type_raw(self, raw: pa.Table) -> pl.DataFrame:
         """Typed frame of a raw relation (see `raw_schema`), with `_errors` per row."""
-        self.con.register("raw", raw)
-        try:
-            return self.con.sql(self._typing, params=self._params()).pl()
-        finally:
-            self.con.unregister("raw")
+        with registered(self.con, "raw", raw) as con:
+            return con.sql(self._typing, params=self._params()).pl()
 
     def type_records(
         self, records: Sequence[Mapping[str, Any]], source: str, currency: str | None

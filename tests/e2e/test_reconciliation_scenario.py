@@ -28,7 +28,7 @@ from partner_center.sandbox.server import RunningSandbox
 from pipelines import reporting_commands
 from tests.finance.recon_scoring import finding_keys, latest_run_id, manifest_keys, precision_recall
 from warehouse.connection import writer
-from warehouse.load import load_incentives
+from warehouse.loaders.incentive_records import load_incentives
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 11, 10)  # month 2026-10 is final from the 5th of November
@@ -41,8 +41,8 @@ SandboxFactory = Callable[..., RunningSandbox]
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(
-        importlib.util.find_spec("warehouse.load") is None,
-        reason="the pipeline's loaders (warehouse.load) are absent",
+        importlib.util.find_spec("warehouse.loaders") is None,
+        reason="the pipeline's loaders (warehouse.loaders) are absent",
     ),
 ]
 

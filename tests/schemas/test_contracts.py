@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+import duckdb
 import polars as pl
 import pytest
 from contract_specs import SPECS
@@ -12,7 +13,15 @@ from contract_specs import SPECS
 from schemas import codes, consumption_records
 from schemas.columns import DatasetSpec, normalize_header
 from schemas.validation import RuleSettings, duplicate_mask, split_valid
-from warehouse.connection import memory_warehouse
+from warehouse.connection import duckdb_config, quiet
+from warehouse.migrate import apply_migrations
+
+
+def memory_warehouse() -> duckdb.DuckDBPyConnection:
+    """An in-memory, fully migrated warehouse (tests/warehouse/wh_helpers.py has the same for that folder)."""
+    con = quiet(duckdb.connect(":memory:", config=duckdb_config()))
+    apply_migrations(con)
+    return con
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=[s.name for s in SPECS])

@@ -16,9 +16,9 @@ import pyarrow.dataset as ds
 import pytest
 from wh_pages import days, fee_pages
 
-from warehouse import cli
+from pipelines import sql_commands as cli
 from warehouse.connection import writer
-from warehouse.load import load_consumption
+from warehouse.loaders.consumption_records import load_consumption
 
 FIRST = date(2026, 2, 1)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from wh_helpers import memory_warehouse
 
 from schemas import consumption_records
 from warehouse.connection import (
@@ -21,7 +22,6 @@ from warehouse.connection import (
     THREADS_ENV,
     duckdb_config,
     load_memory_limit,
-    memory_warehouse,
     reader,
     writer,
 )

@@ -12,10 +12,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from wh_helpers import table_checksum
 from wh_pages import days, fee_pages
 
 from warehouse.connection import writer
-from warehouse.load import load_consumption, table_checksum
+from warehouse.loaders.consumption_records import load_consumption
 
 FIRST_DAY = date(2026, 1, 10)
 DAY_KEYS = [d.isoformat() for d in days(FIRST_DAY, 3)]
@@ -25,7 +26,7 @@ CHILD = """
 import sys
 from pathlib import Path
 from warehouse.connection import writer
-from warehouse.load import load_consumption
+from warehouse.loaders.consumption_records import load_consumption
 pages = [Path(p) for p in sys.argv[3:]]
 print("ready", flush=True)
 sys.stdin.readline()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -12,23 +11,21 @@ from typing import Any
 import duckdb
 import polars as pl
 import pytest
+from wh_helpers import table_checksum
 from wh_pages import Raw, bill_sum, days, fee_pages, fee_record, transaction_record, write_page
 
 from schemas.validation import RuleSettings
 from warehouse.connection import writer
-from warehouse.load import (
-    LoadResult,
-    load_account_transactions,
-    load_consumption,
-    load_customers,
-    load_monthly_bills,
-    table_checksum,
-)
+from warehouse.contract import LoadReport, SweepEvidence
+from warehouse.loaders.account_transactions import load_account_transactions
+from warehouse.loaders.consumption_records import load_consumption
+from warehouse.loaders.customers import load_customers
+from warehouse.loaders.monthly_bills import load_monthly_bills
 
 DAY = date(2026, 1, 15)
 
 
-def balanced(result: LoadResult) -> None:
+def balanced(result: LoadReport) -> None:
     """Every record ends in exactly one place."""
     assert result.rows_in == result.rows_loaded + result.rows_quarantined
 
@@ -88,21 +85,12 @@ def test_replace_touches_only_the_given_partitions_and_partner(tmp_path: Path) -
     ]
 
 
-@dataclass
-class FakeSweep:
-    """The fields of partner_center.paging.Sweep the loaders read."""
-
-    endpoint: str
-    params: dict[str, object]
-    page_files: list[Path]
-    api_count: int = 0
-    fetched: int = 0
-    duplicates: list[str] = field(default_factory=list)
-    calls: int = 1
-    throttled: int = 0
-    resweeps: int = 0
-    started_at_utc: datetime = field(default_factory=lambda: datetime.now(UTC))
-    finished_at_utc: datetime = field(default_factory=lambda: datetime.now(UTC))
+def evidence(
+    endpoint: str, params: dict[str, object], api_count: int = 0, fetched: int = 0, calls: int = 1
+) -> SweepEvidence:
+    """Sweep evidence as the pipelines hand it to a loader."""
+    now = datetime.now(UTC)
+    return SweepEvidence("test", endpoint, params, api_count, fetched, 0, calls, 0, 0, now, now)
 
 
 BAD_INPUTS: dict[str, tuple[dict[str, Any], str]] = {
@@ -121,10 +109,10 @@ def test_each_kind_of_bad_record_is_quarantined_with_a_reason(tmp_path: Path, ki
     records = [fee_record(i, DAY) for i in range(4)]
     records[2].update(changes)
     page = write_page(tmp_path / "p.json", records)
-    sweep = FakeSweep("res_fee_records", {"bill_cycle": "2026-01", "customer_id": "c"}, [page], 4, 4, calls=2)
+    sweep = evidence("res_fee_records", {"bill_cycle": "2026-01", "customer_id": "c"}, 4, 4, calls=2)
     with writer(tmp_path / "w.duckdb") as con:
         result = load_consumption(
-            con, [sweep], [DAY.isoformat()], consuming_customers={"2026-01": ["cust-0"]}
+            con, [page], [DAY.isoformat()], consuming_customers={"2026-01": ["cust-0"]}, evidence=[sweep]
         )
         q = con.execute(
             "SELECT record_key, reasons, raw_record, partition_key FROM audit.quarantine"
@@ -196,12 +184,9 @@ def test_account_transactions_use_request_balance_type_and_beijing_trade_date(tm
         [transaction_record(3, datetime(2026, 1, 15, 3), "99999999.99999999", type="3")],
         records_field="records",
     )
-    sweeps = [
-        FakeSweep("account_change_records", {"balance_type": "BALANCE_TYPE_DEBIT"}, [page_debit]),
-        FakeSweep("account_change_records", {"balance_type": "BALANCE_TYPE_CREDIT"}, [page_credit]),
-    ]
+    pages = {"BALANCE_TYPE_DEBIT": [page_debit], "BALANCE_TYPE_CREDIT": [page_credit]}
     with writer(tmp_path / "w.duckdb") as con:
-        result = load_account_transactions(con, sweeps, [DAY.isoformat()])
+        result = load_account_transactions(con, pages, [DAY.isoformat()])
         rows = con.execute(
             "SELECT account_change_id, balance_type, trade_date, trade_time_utc, change_amount, change_type "
             "FROM billing.account_transactions ORDER BY 1"
@@ -227,14 +212,14 @@ def _bills(tmp_path: Path, name: str, amount: str) -> Path:
 
 
 def test_monthly_bills_version_only_on_change_and_restatement_after_final(tmp_path: Path) -> None:
-    def sweep(page: Path) -> FakeSweep:
-        return FakeSweep("monthly_sum", {"cycle": "2026-01", "charge_mode": "3"}, [page])
+    def sweep(page: Path) -> dict[str, list[Path]]:
+        return {"2026-01": [page]}  # the cycle is the request's (monthly-sum sends none)
 
     v1, v2 = _bills(tmp_path, "v1.json", "10.00"), _bills(tmp_path, "v2.json", "12.50")
     with writer(tmp_path / "w.duckdb") as con:
-        first = load_monthly_bills(con, [sweep(v1)], ["2026-01"], final={"2026-01": False})
-        same = load_monthly_bills(con, [sweep(v1)], ["2026-01"], final={"2026-01": True})
-        restated = load_monthly_bills(con, [sweep(v2)], ["2026-01"], final={"2026-01": True})
+        first = load_monthly_bills(con, sweep(v1), ["2026-01"], final={"2026-01": False})
+        same = load_monthly_bills(con, sweep(v1), ["2026-01"], final={"2026-01": True})
+        restated = load_monthly_bills(con, sweep(v2), ["2026-01"], final={"2026-01": True})
         versions = con.execute(
             "SELECT version, rows, amount_total, is_final, is_restatement "
             "FROM billing.monthly_bill_versions ORDER BY 1"
@@ -310,8 +295,10 @@ def test_customers_current_and_history(tmp_path: Path) -> None:
 
 def test_replace_partitions_accepts_a_path_and_prevalidated_batches(tmp_path: Path) -> None:
     from schemas import consumption_records
-    from warehouse.load import LoadContext, LoadLog, Quarantine, replace_partitions
+    from warehouse.contract import LoadContext
     from warehouse.parse import PageParser, date_from
+    from warehouse.replace import replace_partitions
+    from warehouse.staging import LoadLog, Quarantine
 
     page = write_page(tmp_path / "p.json", [fee_record(i, DAY) for i in range(3)])
     with PageParser(consumption_records.SPEC, derived={"bill_date": date_from("trade_time_utc")}) as parser:

@@ -14,8 +14,9 @@ from wh_pages import Raw, fee_pages, fee_record, write_page
 from schemas import consumption_records
 from schemas.json_numbers import find_inexact_numbers
 from warehouse.connection import writer
-from warehouse.load import insert_arrow, load_consumption
+from warehouse.loaders.consumption_records import load_consumption
 from warehouse.parse import MissingFieldError, PageParser, date_from
+from warehouse.replace import insert_arrow
 
 DAY = date(2026, 1, 15)
 EXACT_VALUES = [

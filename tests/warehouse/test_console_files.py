@@ -10,8 +10,8 @@ import pytest
 import xlsxwriter
 
 from warehouse.connection import writer
-from warehouse.exports import ExportFormatError, file_sha256
-from warehouse.load import load_incentives
+from warehouse.console_files import ExportFormatError, file_sha256
+from warehouse.loaders.incentive_records import load_incentives
 
 ZH = [
     "激励账单ID",

@@ -1,0 +1,99 @@
+"""`billing.account_transactions`: account change pages -> the trade_date (UTC+8) partitions, atomically.
+
+The API does not repeat the balance type in its records: it is the request's, so pages come grouped by it.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from schemas import account_transactions
+from schemas.validation import RuleSettings
+from warehouse.contract import (
+    LoadContext,
+    LoadReport,
+    Partition,
+    StagedBatch,
+    SweepEvidence,
+    new_load_id,
+    partition_set,
+)
+from warehouse.parse import DEFAULT_CHUNK_PAGES, PageParser, date_from
+from warehouse.replace import commit_batch
+from warehouse.staging import Staging, stage_batches, staged_path, validated_batches
+
+BalanceTypePages = Iterable[tuple[str, Sequence[Path]]]
+"""(balance type of the request, its page files), e.g. one pair per finished sweep."""
+
+
+def stage_account_transactions(
+    pages: BalanceTypePages,
+    partitions: Sequence[Partition],
+    stage_dir: Path,
+    context: LoadContext,
+    *,
+    evidence: Sequence[SweepEvidence] = (),
+) -> StagedBatch:
+    """Parse and validate account change pages into `stage_dir`; `pages` may be fed while sweeps run."""
+    spec = account_transactions.SPEC
+    parts = partition_set(spec, list(partitions))
+    staging = Staging()
+
+    def frames() -> Iterator[pl.DataFrame]:
+        for balance_type, paths in pages:
+            with PageParser(
+                spec,
+                request={"balance_type": balance_type},
+                derived={"trade_date": date_from("trade_time_utc")},
+                chunk_pages=context.chunk_pages,
+            ) as parser:
+                for chunk in parser.parse(Path(p) for p in paths):
+                    yield chunk.frame
+                staging.merge_drift(parser.drift)
+
+    batches = validated_batches(
+        frames(),
+        spec,
+        account_transactions.model(context.settings),
+        account_transactions.S_RULES,
+        parts,
+        context,
+        staging,
+    )
+    rows = stage_batches(batches, staged_path(stage_dir, spec, context))
+    return StagedBatch(spec=spec, parts=parts, context=context, rows=rows, **staging.batch_fields(evidence))
+
+
+def commit_account_transactions(
+    target: duckdb.DuckDBPyConnection | Path | str, batch: StagedBatch
+) -> LoadReport:
+    """Replace the trade-date partitions with the staged rows in one transaction."""
+    return commit_batch(target, batch)
+
+
+def load_account_transactions(
+    con: duckdb.DuckDBPyConnection,
+    pages: Mapping[str, Sequence[Path]],
+    partitions: Sequence[Partition],
+    *,
+    run_id: str | None = None,
+    partner_domain_id: str | None = None,
+    settings: RuleSettings | None = None,
+    load_id: str | None = None,
+    chunk_pages: int = DEFAULT_CHUNK_PAGES,
+    evidence: Sequence[SweepEvidence] = (),
+) -> LoadReport:
+    """Account change pages by balance type -> replace the trade_date partitions (stage, then commit)."""
+    context = LoadContext(
+        run_id, partner_domain_id, load_id or new_load_id(), settings or RuleSettings(), chunk_pages
+    )
+    with tempfile.TemporaryDirectory(prefix="pbw-stage-") as stage_dir:
+        batch = stage_account_transactions(
+            pages.items(), partitions, Path(stage_dir), context, evidence=evidence
+        )
+        return commit_account_transactions(con, batch)

@@ -1,0 +1,238 @@
+"""The commit of a load: replace partitions atomically, bad rows to quarantine, evidence to audit.
+
+One transaction per load: BEGIN; DELETE the partitions (of this partner account); INSERT the staged rows;
+INSERT quarantine, schema drift, API sweeps and the load-log row; COMMIT. A crash at any point leaves the
+previous contents; rerunning the same load converges to the same contents.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pyarrow as pa
+
+from schemas.columns import DatasetSpec
+from warehouse.connection import registered, transaction, writer
+from warehouse.contract import (
+    LoadContext,
+    LoadReport,
+    Partition,
+    PartitionSet,
+    StagedBatch,
+    StagedRows,
+    SweepEvidence,
+    now_utc,
+    partition_set,
+)
+from warehouse.sqlfiles import sql
+from warehouse.staging import LoadLog, Quarantine, Staging, as_arrow, ident, stage_batches
+
+SideTables = Callable[[duckdb.DuckDBPyConnection], None]
+
+
+def insert_arrow(con: duckdb.DuckDBPyConnection, table: str, batch: pa.Table | pl.DataFrame) -> int:
+    """INSERT a batch by column name through Arrow (never executemany); returns the rows inserted."""
+    arrow = as_arrow(batch)
+    if arrow.num_rows == 0:
+        return 0
+    name = f"batch_{uuid.uuid4().hex}"
+    with registered(con, name, arrow):
+        con.execute(sql("insert_batch").format(table=ident(table), batch=name))
+    return arrow.num_rows
+
+
+def insert_staged(con: duckdb.DuckDBPyConnection, table: str, staged: StagedRows) -> int:
+    """INSERT the staged rows into `table` in one statement; returns the rows inserted."""
+    if staged.path is None:
+        return 0
+    con.execute(sql("insert_staged").format(table=ident(table)), {"path": str(staged.path)})
+    return staged.rows
+
+
+def delete_partitions(con: duckdb.DuckDBPyConnection, table: str, parts: PartitionSet, partner: str) -> None:
+    """DELETE the partitions of one partner account from `table` (half-open ranges or keys)."""
+    target = ident(table)
+    column = '"' + parts.column + '"'
+    if parts.whole:
+        con.execute(sql("delete_partner_rows").format(table=target), {"partner": partner})
+    for start, end in parts.ranges:
+        con.execute(
+            sql("delete_partition_range").format(table=target, column=column),
+            {"partner": partner, "start": start, "end": end},
+        )
+    if parts.keys:
+        con.execute(
+            sql("delete_partition_keys").format(table=target, column=column),
+            {"partner": partner, "keys": list(parts.keys)},
+        )
+
+
+def _amount_totals(con: duckdb.DuckDBPyConnection, spec: DatasetSpec, load_id: str) -> dict[str, Decimal]:
+    money = spec.money_columns
+    if not money:
+        return {}
+    sums = ", ".join(f'coalesce(sum("{c}"), 0)' for c in money)
+    rows = con.execute(
+        sql("select_load_totals").format(sums=sums, table=ident(spec.table)), {"load_id": load_id}
+    ).fetchall()
+    values = rows[0] if rows else ()
+    return {c: Decimal(v) for c, v in zip(money, values, strict=True)}
+
+
+_SWEEP_SCHEMA = pa.schema(
+    [
+        ("load_id", pa.string()),
+        ("dataset", pa.string()),
+        ("endpoint", pa.string()),
+        ("params", pa.string()),
+        ("api_count", pa.int64()),
+        ("fetched", pa.int64()),
+        ("duplicates", pa.int64()),
+        ("calls", pa.int64()),
+        ("throttled", pa.int64()),
+        ("resweeps", pa.int64()),
+        ("started_at_utc", pa.timestamp("us")),
+        ("finished_at_utc", pa.timestamp("us")),
+        ("partner_domain_id", pa.string()),
+    ]
+)
+_QUARANTINE_SCHEMA = pa.schema(
+    [
+        ("load_id", pa.string()),
+        ("dataset", pa.string()),
+        ("partition_key", pa.string()),
+        ("record_key", pa.string()),
+        ("reasons", pa.string()),
+        ("raw_record", pa.string()),
+        ("quarantined_at_utc", pa.timestamp("us")),
+        ("partner_domain_id", pa.string()),
+    ]
+)
+
+
+def _sweep_table(dataset: str, load_id: str, partner: str, evidence: Sequence[SweepEvidence]) -> pa.Table:
+    rows = [
+        {
+            "load_id": load_id,
+            "dataset": dataset,
+            "endpoint": s.endpoint_label,
+            "params": json.dumps(dict(s.params), ensure_ascii=False, default=str, sort_keys=True),
+            "api_count": s.api_count,
+            "fetched": s.fetched,
+            "duplicates": s.duplicates,
+            "calls": s.calls,
+            "throttled": s.throttled,
+            "resweeps": s.resweeps,
+            "started_at_utc": s.started_at_utc.replace(tzinfo=None) if s.started_at_utc else None,
+            "finished_at_utc": s.finished_at_utc.replace(tzinfo=None) if s.finished_at_utc else None,
+            "partner_domain_id": partner,
+        }
+        for s in evidence
+    ]
+    return pa.Table.from_pylist(rows, schema=_SWEEP_SCHEMA)
+
+
+def write_audit(con: duckdb.DuckDBPyConnection, batch: StagedBatch, rows_loaded: int) -> LoadReport:
+    """Quarantine, drift, sweeps and the load-log row of a load (inside the caller's transaction)."""
+    stamp = now_utc()
+    spec, context, parts = batch.spec, batch.context, batch.parts
+    partner = context.partner
+    con.execute(
+        sql("delete_quarantine_partitions"),
+        {"dataset": spec.name, "partner": partner, "keys": [*parts.labels, parts.span_label]},
+    )
+    q_rows = [
+        {**asdict(row), "load_id": context.load_id, "quarantined_at_utc": stamp, "partner_domain_id": partner}
+        for row in batch.quarantine
+    ]
+    insert_arrow(con, "audit.quarantine", pa.Table.from_pylist(q_rows, schema=_QUARANTINE_SCHEMA))
+    for name, sample in sorted(batch.drift.items()):
+        con.execute(
+            sql("insert_schema_drift"),
+            {
+                "dataset": spec.name,
+                "field": name,
+                "first_seen_utc": stamp,
+                "sample": sample,
+                "load_id": context.load_id,
+            },
+        )
+    insert_arrow(con, "audit.api_sweeps", _sweep_table(spec.name, context.load_id, partner, batch.evidence))
+    totals = _amount_totals(con, spec, context.load_id)
+    con.execute(
+        sql("insert_load_log"),
+        {
+            "load_id": context.load_id,
+            "run_id": context.run_id,
+            "dataset": spec.name,
+            "partitions": parts.labels,
+            "rows_in": batch.rows_in,
+            "rows_loaded": rows_loaded,
+            "rows_quarantined": len(batch.quarantine),
+            "amount_totals": json.dumps({k: format(v, "f") for k, v in totals.items()}),
+            "api_calls": sum(s.calls for s in batch.evidence),
+            "throttled": sum(s.throttled for s in batch.evidence),
+            "started_at_utc": batch.started_at_utc,
+            "finished_at_utc": now_utc(),
+            "partner_domain_id": partner,
+        },
+    )
+    return LoadReport(
+        load_id=context.load_id,
+        dataset=spec.name,
+        partitions=parts.labels,
+        rows_in=batch.rows_in,
+        rows_loaded=rows_loaded,
+        rows_quarantined=len(batch.quarantine),
+        amount_totals=totals,
+        warnings=dict(batch.warnings),
+        drift=sorted(batch.drift),
+    )
+
+
+def commit_batch(
+    target: duckdb.DuckDBPyConnection | Path | str,
+    batch: StagedBatch,
+    side_tables: SideTables | None = None,
+) -> LoadReport:
+    """BEGIN; DELETE the partitions; INSERT the staged rows; side tables; audit; COMMIT (else ROLLBACK).
+
+    `target` is an open writer connection or a warehouse path (then a writer is opened for this commit).
+    """
+    if not isinstance(target, duckdb.DuckDBPyConnection):
+        with writer(target) as con:
+            return commit_batch(con, batch, side_tables)
+    with transaction(target) as con:
+        delete_partitions(con, batch.spec.table, batch.parts, batch.context.partner)
+        loaded = insert_staged(con, batch.spec.table, batch.rows)
+        if side_tables is not None:
+            side_tables(con)
+        return write_audit(con, batch, loaded)
+
+
+def replace_partitions(
+    target: duckdb.DuckDBPyConnection | Path | str,
+    spec: DatasetSpec,
+    partitions: Sequence[Partition] | PartitionSet,
+    batches: Iterable[pa.Table | pl.DataFrame],
+    context: LoadContext,
+    quarantine: Quarantine | None = None,
+    log: LoadLog | None = None,
+    drift: Mapping[str, str] | None = None,
+) -> LoadReport:
+    """Replace `partitions` of `spec.table` with `batches` (rows validated elsewhere) in one transaction."""
+    parts = partitions if isinstance(partitions, PartitionSet) else partition_set(spec, list(partitions))
+    staging = Staging(quarantine or Quarantine(), log or LoadLog())
+    with tempfile.TemporaryDirectory(prefix="pbw-stage-") as stage_dir:
+        rows = stage_batches(batches, Path(stage_dir) / "rows.parquet")
+        staging.merge_drift(drift or {})  # read once the batches are exhausted: a generator may fill it
+        batch = StagedBatch(spec=spec, parts=parts, context=context, rows=rows, **staging.batch_fields())
+        return commit_batch(target, batch)

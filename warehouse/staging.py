@@ -1,0 +1,259 @@
+"""Streaming validation into Parquet staging: typed frames in, validated rows out, the rest quarantined.
+
+Frames are validated chunk by chunk and written from Arrow to one Parquet file, duplicate keys tracked across
+chunks in a private DuckDB file (the key ledger), so memory stays bounded by the chunk size, not the load's
+size. No warehouse connection is needed: staging runs in the fetch step while later pages download.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandera.polars as pa_pl
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from schemas.columns import DatasetSpec
+from schemas.validation import SRule, split_valid
+from warehouse.connection import registered
+from warehouse.contract import (
+    LoadContext,
+    PartitionSet,
+    QuarantinedRecord,
+    StagedRows,
+    SweepEvidence,
+    now_utc,
+)
+from warehouse.parse import INDEX, SOURCE, load_page, raw_record
+from warehouse.sqlfiles import sql
+
+RawOf = Callable[[Mapping[str, Any]], Any]
+
+
+def ident(table: str) -> str:
+    """A (schema-qualified) table or column name quoted for SQL."""
+    return ".".join('"' + part.replace('"', '""') + '"' for part in table.split("."))
+
+
+def as_arrow(batch: pa.Table | pl.DataFrame) -> pa.Table:
+    """A batch as an Arrow table."""
+    return batch.to_arrow() if isinstance(batch, pl.DataFrame) else batch
+
+
+@dataclass
+class Quarantine:
+    """Quarantine records collected while batches stream (inserted in the commit's transaction)."""
+
+    rows: list[QuarantinedRecord] = field(default_factory=list)
+
+    def add(
+        self, dataset: str, partition_key: str | None, record_key: str | None, reasons: list[str], raw: Any
+    ) -> None:
+        """One rejected record with all its reasons and the raw record."""
+        self.rows.append(
+            QuarantinedRecord(
+                dataset=dataset,
+                partition_key=partition_key,
+                record_key=record_key,
+                reasons=json.dumps(reasons, ensure_ascii=False),
+                raw_record=json.dumps(raw, ensure_ascii=False, default=str),
+            )
+        )
+
+
+@dataclass
+class LoadLog:
+    """What staging counts for the audit.load_log row: records in, and when the load started."""
+
+    rows_in: int = 0
+    started_at_utc: datetime = field(default_factory=now_utc)
+
+
+@dataclass
+class Staging:
+    """The accumulators of one staging pass; `batch_fields` freezes them for a `StagedBatch`."""
+
+    quarantine: Quarantine = field(default_factory=Quarantine)
+    log: LoadLog = field(default_factory=LoadLog)
+    drift: dict[str, str] = field(default_factory=dict)
+    warnings: dict[str, int] = field(default_factory=dict)
+
+    def merge_drift(self, found: Mapping[str, str]) -> None:
+        """Keep the first sample of every unknown field."""
+        self.drift.update({k: v for k, v in found.items() if k not in self.drift})
+
+    def batch_fields(self, evidence: Sequence[SweepEvidence] = ()) -> dict[str, Any]:
+        """Keyword arguments of a StagedBatch for what was counted."""
+        return {
+            "rows_in": self.log.rows_in,
+            "quarantine": tuple(self.quarantine.rows),
+            "drift": dict(self.drift),
+            "warnings": dict(self.warnings),
+            "evidence": tuple(evidence),
+            "started_at_utc": self.log.started_at_utc,
+        }
+
+
+def stage_batches(batches: Iterable[pa.Table | pl.DataFrame], path: Path) -> StagedRows:
+    """Write the batches to one Parquet file as they stream, each batch released once written.
+
+    DuckDB keeps memory for every row appended inside an open transaction by separate INSERTs (about the
+    row's width, whatever the memory limit), but one INSERT ... SELECT from a file streams. So the rows are
+    staged on disk first and the transaction inserts them in a single statement. Parquet keeps DECIMAL exact.
+    """
+    out: pq.ParquetWriter | None = None
+    rows = 0
+    try:
+        for batch in batches:
+            arrow = as_arrow(batch)
+            if arrow.num_rows == 0:
+                continue
+            if out is None:
+                out = pq.ParquetWriter(path, arrow.schema)
+            elif arrow.schema != out.schema:
+                arrow = arrow.cast(out.schema)
+            out.write_table(arrow)
+            rows += arrow.num_rows
+            del arrow, batch
+    finally:
+        if out is not None:
+            out.close()
+    return StagedRows(path if out is not None else None, rows)
+
+
+def finish_frame(frame: pl.DataFrame, spec: DatasetSpec, context: LoadContext) -> pl.DataFrame:
+    """Rows as the table stores them: load columns added, helper columns dropped."""
+    names = [c.name for c in spec.all_columns]
+    return frame.with_columns(
+        pl.lit(context.partner).alias("partner_domain_id"), pl.lit(context.load_id).alias("load_id")
+    ).select(names)
+
+
+def record_key(row: Mapping[str, Any], key: Sequence[str]) -> str | None:
+    """The record's key as text (None when every key value is missing)."""
+    values = [row.get(k) for k in key]
+    return None if all(v is None for v in values) else "|".join("" if v is None else str(v) for v in values)
+
+
+def quarantine_frame(
+    bad: pl.DataFrame, spec: DatasetSpec, parts: PartitionSet, quarantine: Quarantine, raw_of: RawOf
+) -> None:
+    """Quarantine every row of `bad` under its own partition (or the load's span when it has none)."""
+    labels = parts.labels
+    for row in bad.to_dicts():
+        value = row.get(spec.partition_column)
+        key = str(value) if value is not None and str(value) in labels else parts.span_label
+        quarantine.add(spec.name, key, record_key(row, spec.key), list(row["_reasons"]), raw_of(row))
+
+
+class RawCache:
+    """Raw records of quarantined rows, read back from their page file (one page kept at a time)."""
+
+    def __init__(self, spec: DatasetSpec) -> None:
+        self.spec = spec
+        self._path: str | None = None
+        self._records: list[Any] = []
+
+    def __call__(self, row: Mapping[str, Any]) -> Any:
+        source = row.get(SOURCE)
+        if source is None:
+            return {k: v for k, v in row.items() if not k.startswith("_")}
+        if source != self._path:
+            self._records = load_page(Path(source)).get(self.spec.records_field) or []
+            self._path = source
+        index = int(row[INDEX])
+        return (
+            self._records[index] if index < len(self._records) else raw_record(self.spec, Path(source), index)
+        )
+
+
+LEDGER_CONFIG = {"memory_limit": "24MB", "threads": "1"}
+
+
+class DuckKeyLedger:
+    """Keys of a load's earlier chunks in a private DuckDB file: duplicate detection across chunks whose
+    memory stays bounded (a Python set of 1M keys costs about 90 MB and grows with the load)."""
+
+    def __init__(self, key: Sequence[str]) -> None:
+        self._dir = tempfile.TemporaryDirectory(prefix="pbw-keys-")
+        self.con = duckdb.connect(str(Path(self._dir.name) / "keys.duckdb"), config=LEDGER_CONFIG)
+        self._cols = ", ".join(ident(k) for k in key)
+        self._created = False
+
+    def seen_before(self, keys: pl.DataFrame) -> pl.Series:
+        """True for rows whose key an earlier chunk had; then records this chunk's keys."""
+        name = f"chunk_{uuid.uuid4().hex}"
+        with registered(self.con, name, keys.with_row_index("_row").to_arrow()) as con:
+            if not self._created:
+                con.execute(sql("create_seen_keys").format(cols=self._cols, chunk=name))
+                self._created = True
+            rows = [
+                r[0]
+                for r in con.execute(sql("select_seen_rows").format(cols=self._cols, chunk=name)).fetchall()
+            ]
+            con.execute(sql("insert_seen_keys").format(cols=self._cols, chunk=name))
+        mask = pl.Series("seen", [False] * keys.height, dtype=pl.Boolean)
+        return mask.scatter(rows, True) if rows else mask
+
+    def close(self) -> None:
+        """Drop the ledger file."""
+        self.con.close()
+        self._dir.cleanup()
+
+
+def validated_batches(
+    frames: Iterable[pl.DataFrame],
+    spec: DatasetSpec,
+    model: type[pa_pl.DataFrameModel],
+    s_rules: Sequence[SRule],
+    parts: PartitionSet,
+    context: LoadContext,
+    staging: Staging,
+    raw_of: RawOf | None = None,
+) -> Iterator[pl.DataFrame]:
+    """Validate typed frames; yield rows to load, quarantine the rest (incl. rows outside the partitions)."""
+    names = [r.name for r in s_rules]
+    raw = raw_of or RawCache(spec)
+    seen = DuckKeyLedger(spec.key)
+    warnings = staging.warnings
+    try:
+        for typed in frames:
+            staging.log.rows_in += typed.height
+            frame = typed.with_columns(
+                pl.lit(context.partner).alias("partner_domain_id"), pl.lit(context.load_id).alias("load_id")
+            )
+            result = split_valid(frame, model, spec.key, context.settings, names, seen)
+            for rule, count in result.warnings.items():
+                warnings[rule] = warnings.get(rule, 0) + count
+            good = result.good
+            inside = good.select(parts.contains()).to_series()
+            outside = good.filter(~inside)
+            if outside.height:
+                label = ", ".join(parts.labels[:3]) + (" ..." if len(parts.labels) > 3 else "")
+                reason = f"{spec.partition_column} outside the partitions being loaded ({label})"
+                outside = outside.with_columns(
+                    pl.col(spec.partition_column)
+                    .cast(pl.String)
+                    .map_elements(lambda v, r=reason: [f"{r}: {v}"], return_dtype=pl.List(pl.String))
+                    .alias("_reasons")
+                )
+                quarantine_frame(outside, spec, parts, staging.quarantine, raw)
+            quarantine_frame(result.bad, spec, parts, staging.quarantine, raw)
+            yield finish_frame(good.filter(inside), spec, context)
+    finally:
+        seen.close()
+
+
+def staged_path(stage_dir: Path, spec: DatasetSpec, context: LoadContext, part: str = "") -> Path:
+    """Where a load's staged rows go: one file per dataset, load and (optionally) part."""
+    suffix = f"-{part}" if part else ""
+    return stage_dir / f"{spec.name}-{context.load_id}{suffix}.parquet"
