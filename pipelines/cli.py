@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 # (module, attribute): each `register(subparsers)` adds its commands and sets `func` on them.
 REGISTRARS: tuple[str, ...] = (
-    "partner_center.sandbox.cli",
+    "sandbox.cli",
     "partner_center.cli",
     "warehouse.cli",
     "pipelines.commands",

@@ -20,9 +20,9 @@ import duckdb
 import httpx
 import pytest
 
-from partner_center.sandbox.exports import export_incentives
-from partner_center.sandbox.server import RunningSandbox
 from pipelines import reporting_commands
+from sandbox.exports import export_incentives
+from sandbox.server import RunningSandbox
 from warehouse.connection import writer
 from warehouse.invoicing import current_lines, list_invoices
 from warehouse.load import load_incentives

@@ -22,12 +22,19 @@ from urllib.parse import parse_qsl
 import orjson
 
 from partner_center import signing
-from partner_center.sandbox import catalog as cat
-from partner_center.sandbox.config import SandboxConfig
-from partner_center.sandbox.exports import incentive_export_bytes
-from partner_center.sandbox.faults import PAGING_KINDS, FaultPlan
-from partner_center.sandbox.ratelimit import PeakRate, RateLimiter
-from partner_center.sandbox.world import (
+from partner_center.sandbox_credentials import (
+    SANDBOX_AK,
+    SANDBOX_DOMAIN_ID,
+    SANDBOX_IAM_PASSWORD,
+    SANDBOX_IAM_USER,
+    SANDBOX_SK,
+)
+from sandbox import catalog as cat
+from sandbox.config import SandboxConfig
+from sandbox.exports import incentive_export_bytes
+from sandbox.faults import PAGING_KINDS, FaultPlan
+from sandbox.ratelimit import PeakRate, RateLimiter
+from sandbox.world import (
     World,
     dumps,
     json_pieces,
@@ -35,13 +42,6 @@ from partner_center.sandbox.world import (
     month_start,
     shift_cycle,
     utc_text,
-)
-from partner_center.sandbox_credentials import (
-    SANDBOX_AK,
-    SANDBOX_DOMAIN_ID,
-    SANDBOX_IAM_PASSWORD,
-    SANDBOX_IAM_USER,
-    SANDBOX_SK,
 )
 
 Scope = dict[str, Any]

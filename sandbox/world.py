@@ -34,8 +34,8 @@ from typing import Any
 
 import orjson
 
-from partner_center.sandbox import catalog as cat
-from partner_center.sandbox.scenarios import RECONCILIATION, RESTATEMENT, Finding, ScenarioPicks
+from sandbox import catalog as cat
+from sandbox.scenarios import RECONCILIATION, RESTATEMENT, Finding, ScenarioPicks
 
 BEIJING_OFFSET = timedelta(hours=8)
 ZERO = Decimal("0")
