@@ -30,19 +30,14 @@ from partner_center.sandbox_credentials import (
     SANDBOX_SK,
 )
 from sandbox import catalog as cat
+from sandbox import subscriptions
+from sandbox.billing_calendar import month_end, month_start, shift_cycle, utc_text
 from sandbox.config import SandboxConfig
 from sandbox.exports import incentive_export_bytes
 from sandbox.faults import PAGING_KINDS, FaultPlan
 from sandbox.ratelimit import PeakRate, RateLimiter
-from sandbox.world import (
-    World,
-    dumps,
-    json_pieces,
-    month_end,
-    month_start,
-    shift_cycle,
-    utc_text,
-)
+from sandbox.wire import dumps, json_pieces
+from sandbox.world import World
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -782,12 +777,10 @@ def order_details(app: SandboxApp, req: Request) -> Answer:
     offset, limit = p.page(100)
     for customer in app.world.customers:
         for sub in customer.subscriptions:
-            for day, kind in app.world.period_events(
-                customer, sub, app.world.config.first_day, app.world.last_day
-            ):
-                if app.world.order_id(sub, day) != order_id:
+            for day, kind in subscriptions.period_events(sub, app.world.config.first_day, app.world.last_day):
+                if subscriptions.order_id(app.world.config.seed, sub, day) != order_id:
                     continue
-                official, discount, _ = app.world.period_amounts(customer, sub, day, kind)
+                official, discount, _ = subscriptions.period_amounts(customer, sub, day, kind)
                 expire = (
                     day.replace(year=day.year + 1)
                     if sub.months == 12

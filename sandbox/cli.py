@@ -15,8 +15,8 @@ from partner_center.sandbox_credentials import SANDBOX_DEFAULT_URL
 from sandbox.config import SandboxConfig
 from sandbox.exports import export_incentives, export_plans
 from sandbox.ratelimit import parse_rate
+from sandbox.record_cache import DEFAULT_CACHE_RECORDS
 from sandbox.server import serve
-from sandbox.world import DEFAULT_CACHE_RECORDS
 
 DEFAULT_PORT = int(SANDBOX_DEFAULT_URL.rsplit(":", 1)[1])
 

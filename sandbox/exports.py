@@ -10,7 +10,8 @@ from pathlib import Path
 import xlsxwriter
 
 from sandbox import catalog as cat
-from sandbox.world import World, plan_table
+from sandbox.incentives import plan_table
+from sandbox.world import World
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("激励账单ID", "Incentive Bill ID"),
