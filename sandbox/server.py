@@ -14,8 +14,8 @@ from typing import TextIO
 import uvicorn
 
 from partner_center.sandbox_credentials import SANDBOX_AK, SANDBOX_DOMAIN_ID, SANDBOX_SK
-from sandbox.app import SandboxApp
 from sandbox.config import SandboxConfig
+from sandbox.gateway import SandboxApp
 
 
 def _bind(host: str, port: int) -> socket.socket:

@@ -25,7 +25,7 @@ from partner_center.errors import (
 )
 from partner_center.paging import PageScanner, Sweep
 from partner_center.retry import TransientError
-from sandbox.app import ROUTES
+from sandbox.routes import ROUTES
 from sandbox.server import RunningSandbox
 
 TODAY = date(2026, 3, 10)
