@@ -14,7 +14,7 @@ from pipelines.failures import verbose
 
 # (module, attribute): each `register(subparsers)` adds its commands and sets `func` on them.
 REGISTRARS: tuple[str, ...] = (
-    "partner_center.sandbox.cli",
+    "sandbox.cli",
     "partner_center.cli",
     "pipelines.sql_commands",
     "pipelines.commands",

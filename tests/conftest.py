@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from partner_center.sandbox.config import SandboxConfig
-from partner_center.sandbox.server import RunningSandbox, start_in_thread
 from partner_center.signing import canonical_query, sign
+from sandbox.config import SandboxConfig
+from sandbox.server import RunningSandbox, start_in_thread
 
 SandboxFactory = Callable[..., RunningSandbox]
 

@@ -23,9 +23,9 @@ import pytest
 from finance.invoicing.store import current_lines, list_invoices
 from finance.price_book import load_price_book
 from finance.reconciliation.engine import load_findings
-from partner_center.sandbox.exports import export_incentives
-from partner_center.sandbox.server import RunningSandbox
 from pipelines import reporting_commands
+from sandbox.exports import export_incentives
+from sandbox.server import RunningSandbox
 from tests.finance.recon_scoring import finding_keys, latest_run_id, manifest_keys, precision_recall
 from warehouse.connection import writer
 from warehouse.loaders.incentive_records import load_incentives

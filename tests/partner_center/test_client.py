@@ -25,8 +25,8 @@ from partner_center.errors import (
 )
 from partner_center.paging import PageScanner, Sweep
 from partner_center.retry import TransientError
-from partner_center.sandbox.app import ROUTES
-from partner_center.sandbox.server import RunningSandbox
+from sandbox.routes import ROUTES
+from sandbox.server import RunningSandbox
 
 TODAY = date(2026, 3, 10)
 CYCLE = "2026-02"

@@ -12,7 +12,7 @@ from typing import Any
 
 from conftest import signed_request
 
-from partner_center.sandbox.server import RunningSandbox
+from sandbox.server import RunningSandbox
 
 FEE = "/v2/bills/subcustomer-bills/res-fee-records"
 CONSUMERS = "/v2/bills/subcustomer-bills/res-fee-records/sub-customers/query"

@@ -9,11 +9,11 @@ from typing import Any
 
 from dagster import DagsterInstance, Definitions, ExecuteInProcessResult
 
-from partner_center.sandbox.server import RunningSandbox
 from pipelines.commands import PlannedRun, RunOutcome, execute, plan_backfill, plan_daily
 from pipelines.definitions import defs
 from pipelines.partitions import range_tags
 from pipelines.resources import PartnerCenterResource, PipelineSettings, WarehouseResource
+from sandbox.server import RunningSandbox
 from warehouse.connection import reader
 
 BILLING_TABLES = (

@@ -13,9 +13,9 @@ from conftest import SandboxFactory
 from dagster import RunRequest, build_sensor_context
 from pbw_harness import Harness
 
-from partner_center.sandbox.exports import export_incentives
 from pipelines.resources import PipelineSettings
 from pipelines.sensors import incentive_inbox_sensor
+from sandbox.exports import export_incentives
 
 
 def _tick(h: Harness) -> list[RunRequest]:

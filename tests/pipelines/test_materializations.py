@@ -14,11 +14,11 @@ from conftest import SandboxFactory
 from dagster import RunRequest
 from pbw_harness import Harness
 
-from partner_center.sandbox.config import SandboxConfig
-from partner_center.sandbox.exports import export_incentives
-from partner_center.sandbox.server import start_in_thread
 from pipelines.commands import PlannedRun
 from pipelines.sensors import inbox_requests
+from sandbox.config import SandboxConfig
+from sandbox.exports import export_incentives
+from sandbox.server import start_in_thread
 
 TODAY = date(2026, 11, 24)
 WEEK = (date(2026, 10, 5), date(2026, 10, 11))

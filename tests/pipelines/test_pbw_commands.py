@@ -18,7 +18,7 @@ from conftest import SandboxFactory
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 from pbw_harness import Harness
 
-from partner_center.sandbox.exports import export_incentives
+from sandbox.exports import export_incentives
 
 TODAY = date(2026, 11, 24)
 SHM = Path("/dev/shm")

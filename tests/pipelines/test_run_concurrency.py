@@ -20,9 +20,9 @@ import pytest
 from conftest import SandboxFactory
 from dagster import DagsterEventType, DagsterInstance
 
-from partner_center.sandbox.server import RunningSandbox
 from pipelines.commands import one_run_per_api, plan_daily, run_title
 from pipelines.jobs import DAILY_ASSETS
+from sandbox.server import RunningSandbox
 from warehouse.connection import reader
 
 TODAY = date(2026, 11, 24)

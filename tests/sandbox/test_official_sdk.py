@@ -23,7 +23,7 @@ from huaweicloudsdkbss.v2 import (
 from huaweicloudsdkcore.auth.credentials import GlobalCredentials
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 
-from partner_center.sandbox.server import RunningSandbox
+from sandbox.server import RunningSandbox
 
 
 def client_for(box: RunningSandbox, sk: str | None = None) -> BssClient:

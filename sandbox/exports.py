@@ -9,8 +9,9 @@ from pathlib import Path
 
 import xlsxwriter
 
-from partner_center.sandbox import catalog as cat
-from partner_center.sandbox.world import World, plan_table
+from sandbox import catalog as cat
+from sandbox.incentives import plan_table
+from sandbox.world import World
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("激励账单ID", "Incentive Bill ID"),

@@ -13,9 +13,9 @@ from typing import TextIO
 
 import uvicorn
 
-from partner_center.sandbox.app import SandboxApp
-from partner_center.sandbox.config import SandboxConfig
 from partner_center.sandbox_credentials import SANDBOX_AK, SANDBOX_DOMAIN_ID, SANDBOX_SK
+from sandbox.config import SandboxConfig
+from sandbox.gateway import SandboxApp
 
 
 def _bind(host: str, port: int) -> socket.socket:

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sandbox_http import CHANGES, CUSTOMERS, FEES, SUMS, Signed, iam_password_body, parse, sweep
 
-from partner_center.sandbox.server import RunningSandbox
+from sandbox.server import RunningSandbox
 
 TODAY = date(2026, 3, 20)
 
@@ -322,7 +322,7 @@ def test_allocations_agree_with_beadjust_transactions(sandbox: RunningSandbox, s
 
 
 def test_too_few_customers_for_a_scenario_is_a_clear_error() -> None:
-    from partner_center.sandbox.config import SandboxConfig
+    from sandbox.config import SandboxConfig
 
     with pytest.raises(ValueError, match="more customers"):
         SandboxConfig(customers=2, scenario="reconciliation", today=TODAY).build_world()

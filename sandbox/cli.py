@@ -11,12 +11,12 @@ from typing import Any
 
 import httpx
 
-from partner_center.sandbox.config import SandboxConfig
-from partner_center.sandbox.exports import export_incentives, export_plans
-from partner_center.sandbox.ratelimit import parse_rate
-from partner_center.sandbox.server import serve
-from partner_center.sandbox.world import DEFAULT_CACHE_RECORDS
 from partner_center.sandbox_credentials import SANDBOX_DEFAULT_URL
+from sandbox.config import SandboxConfig
+from sandbox.exports import export_incentives, export_plans
+from sandbox.ratelimit import parse_rate
+from sandbox.record_cache import DEFAULT_CACHE_RECORDS
+from sandbox.server import serve
 
 DEFAULT_PORT = int(SANDBOX_DEFAULT_URL.rsplit(":", 1)[1])
 

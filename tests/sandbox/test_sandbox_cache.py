@@ -11,8 +11,8 @@ import httpx
 import pytest
 from sandbox_http import CHANGES, FEES, SUMS, Signed, parse, sweep
 
-from partner_center.sandbox.cli import register
-from partner_center.sandbox.server import RunningSandbox
+from sandbox.cli import register
+from sandbox.server import RunningSandbox
 
 TODAY = date(2026, 3, 20)
 CONSUMING = FEES + "/sub-customers/query"

@@ -16,9 +16,9 @@ import polars as pl
 import pytest
 from sandbox_http import CHANGES, Signed
 
-from partner_center.sandbox.cli import register
-from partner_center.sandbox.exports import incentive_export_bytes
-from partner_center.sandbox.server import RunningSandbox
+from sandbox.cli import register
+from sandbox.exports import incentive_export_bytes
+from sandbox.server import RunningSandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -15,9 +15,9 @@ import httpx
 import pytest
 from sandbox_http import FEES, Signed, iam_password_body
 
-from partner_center.sandbox.faults import FaultPlan
-from partner_center.sandbox.server import RunningSandbox
 from partner_center.signing import canonical_query, sign
+from sandbox.faults import FaultPlan
+from sandbox.server import RunningSandbox
 
 BALANCES = "/v2/accounts/partner-accounts/balances"
 POLICIES = "/v2/products/incentive-discount-policies"

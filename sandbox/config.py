@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from partner_center.sandbox.faults import FaultPlan
-from partner_center.sandbox.scenarios import parse_scenarios
-from partner_center.sandbox.world import DEFAULT_CACHE_RECORDS, World, WorldConfig
 from partner_center.sandbox_credentials import SANDBOX_DOMAIN_ID
+from sandbox.faults import FaultPlan
+from sandbox.model import WorldConfig
+from sandbox.record_cache import DEFAULT_CACHE_RECORDS
+from sandbox.scenarios import parse_scenarios
+from sandbox.world import World
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from partner_center.sandbox.server import RunningSandbox
+from sandbox.server import RunningSandbox
 
 FEES = "/v2/bills/subcustomer-bills/res-fee-records"
 SUMS = "/v2/bills/partner-bills/subcustomer-bills/monthly-sum"

@@ -13,8 +13,8 @@ import polars as pl
 import pytest
 from sandbox_http import CHANGES, FEES, SUMS, Signed, sweep
 
-from partner_center.sandbox.exports import export_incentives
-from partner_center.sandbox.server import RunningSandbox
+from sandbox.exports import export_incentives
+from sandbox.server import RunningSandbox
 
 TODAY = date(2026, 3, 20)
 MONTH = "2026-02"
@@ -22,8 +22,8 @@ MONTH = "2026-02"
 
 @pytest.fixture(scope="module")
 def scenario(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from partner_center.sandbox.config import SandboxConfig
-    from partner_center.sandbox.server import start_in_thread
+    from sandbox.config import SandboxConfig
+    from sandbox.server import start_in_thread
 
     with start_in_thread(SandboxConfig(today=TODAY, rate_limit=None, scenario="reconciliation")) as box:
         yield box
