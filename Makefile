@@ -15,8 +15,17 @@ $(STAMP): pyproject.toml constraints.txt
 demo: $(STAMP)
 	$(BIN)/python -m pipelines.demo
 
+# The layer rule (import-linter, contracts in pyproject.toml) names the final house: it cannot build its
+# import graph until finance/ and sandbox/ exist (issue 11). Once both are merged, replace $(LINT_IMPORTS)
+# below by `$(BIN)/lint-imports` and delete these lines.
+LINT_IMPORTS := $(if $(and $(wildcard finance/__init__.py),$(wildcard sandbox/__init__.py)),$(BIN)/lint-imports,\
+	@echo "lint-imports: NOT RUN, finance/ and sandbox/ do not exist yet (see Makefile)")
+
+# fast checks first: lint, the layer rule, types (files in pyproject [tool.mypy]), then the tests
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(LINT_IMPORTS)
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 bench: $(STAMP)
@@ -34,4 +43,4 @@ fmt: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) data reports .dagster .dagster-home
+	rm -rf $(VENV) data reports .dagster .dagster-home .mypy_cache .import_linter_cache
