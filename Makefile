@@ -15,8 +15,12 @@ $(STAMP): pyproject.toml constraints.txt $(wildcard */__init__.py)
 demo: $(STAMP)
 	$(BIN)/python -m pipelines.demo
 
+# fast checks first: lint, the layer rule (import-linter contracts in pyproject.toml), types (files in
+# pyproject [tool.mypy]), then the tests
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 bench: $(STAMP)
@@ -34,7 +38,7 @@ fmt: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) data reports .dagster .dagster-home
+	rm -rf $(VENV) data reports .dagster .dagster-home .mypy_cache .import_linter_cache
 
 mutation: $(STAMP)
 	$(BIN)/python -m mutation.run

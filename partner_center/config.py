@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from partner_center import sandbox_credentials as demo
@@ -107,10 +107,6 @@ class Settings:
         """Settings for a known endpoint and AK/SK (tests and the sandbox), environment ignored."""
         return cls(endpoint=url.rstrip("/"), ak=ak, sk=sk, domain_id=domain_id, site="sandbox",
                    iam_endpoint=url.rstrip("/"), **overrides)
-
-    def with_(self, **changes: Any) -> Settings:
-        """A copy with some fields changed."""
-        return replace(self, **changes)
 
     def validate(self) -> None:
         """Fail early on settings the client cannot work with."""

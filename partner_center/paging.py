@@ -44,10 +44,6 @@ class Counters:
         self.throttled += other.throttled
         self.retries += other.retries
 
-    def as_metadata(self) -> dict[str, int]:
-        """For Dagster metadata and the load log."""
-        return {"api_calls": self.calls, "throttled": self.throttled, "retries": self.retries}
-
 
 @dataclass
 class Sweep:

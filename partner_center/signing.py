@@ -48,7 +48,7 @@ def canonical_query(params: QueryParams) -> str:
     `true`/`false` (but not inside lists, where the SDK writes `True`), everything else is `str(v)`.
     """
     pairs = _pairs(params)
-    pairs.sort()  # type: ignore[arg-type]  # same ordering as the SDK, including its type errors
+    pairs.sort()  # same ordering as the SDK, including its type errors
     parts: list[str] = []
     for key, value in pairs:
         k = _encode(key)

@@ -44,6 +44,7 @@ class AccountTransactionChecks(RowChecks):
     h1_currency_cny = h1_currency_cny
 
     @pa.dataframe_check
+    @classmethod
     def change_type_known(cls, data: pa.PolarsData) -> pl.LazyFrame:
         """type must be '1' (income) or '2' (expense)"""
         return data.lazyframe.select(pl.col("change_type").is_in(["1", "2"]).fill_null(False))

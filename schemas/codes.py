@@ -133,19 +133,21 @@ INCENTIVE_STATUS: dict[str, str] = {
     "canceled": "cancelled",
 }
 
+# Keyed by object: `label` looks up whatever code a row holds. Copied from `.items()` because a dict's
+# key type is invariant (a dict[int, Label] is not a dict[object, Label]).
 TABLES: dict[str, dict[object, Label]] = {
-    "charging_mode": dict(CHARGING_MODE),
-    "bill_detail_type": dict(BILL_DETAIL_TYPE),
-    "bill_type": dict(BILL_TYPE),
-    "association_type": dict(ASSOCIATION_TYPE),
-    "period_type": dict(PERIOD_TYPE),
-    "balance_type": dict(BALANCE_TYPE),
-    "change_type": dict(CHANGE_TYPE),
-    "trade_type": dict(TRADE_TYPE),
-    "trade_detail_type": dict(TRADE_DETAIL_TYPE),
-    "verified_status": dict(VERIFIED_STATUS),
-    "customer_type": dict(CUSTOMER_TYPE),
-    "incentive_policy": dict(INCENTIVE_POLICY),
+    "charging_mode": dict(CHARGING_MODE.items()),
+    "bill_detail_type": dict(BILL_DETAIL_TYPE.items()),
+    "bill_type": dict(BILL_TYPE.items()),
+    "association_type": dict(ASSOCIATION_TYPE.items()),
+    "period_type": dict(PERIOD_TYPE.items()),
+    "balance_type": dict(BALANCE_TYPE.items()),
+    "change_type": dict(CHANGE_TYPE.items()),
+    "trade_type": dict(TRADE_TYPE.items()),
+    "trade_detail_type": dict(TRADE_DETAIL_TYPE.items()),
+    "verified_status": dict(VERIFIED_STATUS.items()),
+    "customer_type": dict(CUSTOMER_TYPE.items()),
+    "incentive_policy": dict(INCENTIVE_POLICY.items()),
 }
 
 

@@ -107,6 +107,7 @@ class ConsumptionRecordChecks(RowChecks):
     h1_currency_cny = h1_currency_cny
 
     @pa.dataframe_check
+    @classmethod
     def h1_bill_date_in_cycle(cls, data: pa.PolarsData) -> pl.LazyFrame:
         """bill_date (UTC+8) must fall inside bill_cycle (§3 H1)"""
         return data.lazyframe.select(
@@ -114,6 +115,7 @@ class ConsumptionRecordChecks(RowChecks):
         )
 
     @pa.dataframe_check
+    @classmethod
     def h1_trade_time_in_cycle(cls, data: pa.PolarsData) -> pl.LazyFrame:
         """trade_time converted to UTC+8 must fall inside bill_cycle (§3 H1)"""
         local = pl.col("trade_time_utc") + pl.duration(hours=8)

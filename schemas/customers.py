@@ -45,11 +45,13 @@ class CustomerChecks(RowChecks):
     """Code checks for customers (documented code lists)."""
 
     @pa.dataframe_check
+    @classmethod
     def verified_status_known(cls, data: pa.PolarsData) -> pl.LazyFrame:
         """verified_status must be -1, 0, 1 or 2"""
         return data.lazyframe.select(pl.col("verified_status").is_in(list(VERIFIED_STATUS)).fill_null(True))
 
     @pa.dataframe_check
+    @classmethod
     def customer_type_known(cls, data: pa.PolarsData) -> pl.LazyFrame:
         """customer_type must be -1, 0 or 1"""
         return data.lazyframe.select(pl.col("customer_type").is_in(list(CUSTOMER_TYPE)).fill_null(True))

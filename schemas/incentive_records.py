@@ -119,6 +119,7 @@ class IncentiveRecordChecks(RowChecks):
     """Rules for incentive export rows."""
 
     @pa.dataframe_check
+    @classmethod
     def period_is_month(cls, data: pa.PolarsData) -> pl.LazyFrame:
         """incentive_period must be a YYYY-MM month"""
         return data.lazyframe.select(

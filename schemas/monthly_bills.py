@@ -110,16 +110,19 @@ class MonthlyBillChecks(RowChecks):
     h1_currency_cny = h1_currency_cny
 
     @pa.dataframe_check
+    @classmethod
     def h1_measure_yuan(cls, data: pa.PolarsData) -> pl.LazyFrame:
         """measure_id must be 1 (yuan) (§3 H1)"""
         return data.lazyframe.select(pl.col("measure_id").fill_null(1) == 1)
 
     @pa.dataframe_check
+    @classmethod
     def h3_refund_amount_not_positive(cls, data: pa.PolarsData) -> pl.LazyFrame:
         """amount must be ≤ 0 when bill_type is 1 or 2 (§3 H3)"""
         return data.lazyframe.select(_refund_not_positive("amount"))
 
     @pa.dataframe_check
+    @classmethod
     def h3_details_not_positive(cls, data: pa.PolarsData) -> pl.LazyFrame:
         """every account_details amount must be ≤ 0 when bill_type is 1 or 2 (§3 H3)"""
         if "_details_max" not in data.lazyframe.collect_schema().names():
@@ -131,6 +134,7 @@ class AccountDetailChecks(RowChecks):
     """H rules for the account_details of a monthly-sum row."""
 
     @pa.dataframe_check
+    @classmethod
     def h3_details_not_positive(cls, data: pa.PolarsData) -> pl.LazyFrame:
         """amount must be ≤ 0 when bill_type is 1 or 2 (§3 H3)"""
         return data.lazyframe.select(_refund_not_positive("amount"))

@@ -35,7 +35,11 @@ def warehouse_path() -> Path:
     return Path(os.environ.get("PBW_WAREHOUSE", DEFAULT_WAREHOUSE))
 
 
-def duckdb_config(*, reader: bool = False) -> dict[str, str]:
+DuckDBConfig = dict[str, str | bool | int | float | list[str]]
+"""What `duckdb.connect(config=...)` takes: a dict, which is invariant, so its value type is spelled out."""
+
+
+def duckdb_config(*, reader: bool = False) -> DuckDBConfig:
     """DuckDB settings of the connections we open (writers, page parsers, readers) from the environment.
 
     DuckDB's own default memory_limit is 80% of the machine, and its buffer pool keeps what it read or wrote
@@ -43,7 +47,7 @@ def duckdb_config(*, reader: bool = False) -> dict[str, str]:
     (writers and page parsers) get `load_memory_limit()` unless `PBW_DUCKDB_MEMORY_LIMIT` says otherwise;
     readers (analysts' queries) keep DuckDB's default unless it is set. `PBW_DUCKDB_THREADS` caps threads.
     """
-    config: dict[str, str] = {}
+    config: DuckDBConfig = {}
     threads = os.environ.get(THREADS_ENV, "").strip()
     if threads:
         if not threads.isdigit() or int(threads) < 1:
@@ -150,7 +154,7 @@ def say_on_stderr(message: str) -> None:
 
 
 def _connect(
-    path: Path, read_only: bool, deadline_s: float, config: dict[str, str],
+    path: Path, read_only: bool, deadline_s: float, config: DuckDBConfig,
     on_wait: Callable[[str], None] = say_on_stderr,
 ) -> duckdb.DuckDBPyConnection:
     start = time.monotonic()

@@ -94,7 +94,10 @@ def test_findings_csv_lists_every_compared_key(broken_month: BrokenMonth) -> Non
 def run_cli(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="pbw")
     reporting_commands.register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as refused:  # argparse refuses a bad argument (e.g. a month not YYYY-MM) with exit 2
+        return int(refused.code or 0)
     return args.func(args)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -205,10 +206,10 @@ def test_non_retryable_errors_are_typed_and_say_what_to_do(sandbox_factory: Any)
     assert "2026-13" in str(info.value)
     assert "CBC.0100" in str(info.value)
     with pytest.raises(AuthenticationError) as auth:
-        asyncio.run(call(settings_for(box).with_(sk="wrong-secret-key"), "sub_customers", {}))
+        asyncio.run(call(replace(settings_for(box), sk="wrong-secret-key"), "sub_customers", {}))
     assert "locked for 5 minutes" in str(auth.value)
     with pytest.raises(AccessDeniedError):
-        asyncio.run(call(settings_for(box).with_(domain_id="someone-else"), "sub_customers", {}))
+        asyncio.run(call(replace(settings_for(box), domain_id="someone-else"), "sub_customers", {}))
     requests_before = sum(box.app.stats.requests.values())
     assert requests_before == 3  # none of them was retried
 
@@ -262,7 +263,7 @@ def test_token_mode_fetches_one_token_and_reuses_it(sandbox_factory: Any) -> Non
     assert second["count"] == len(box.app.world.resellers)
     assert box.app.stats.requests["/v3/auth/tokens"] == 1
     # A token closer to expiry than the refresh margin is replaced before use.
-    settings = settings.with_(token_refresh_margin=48 * 3600.0)
+    settings = replace(settings, token_refresh_margin=48 * 3600.0)
     _, _, fetches = asyncio.run(main())
     assert fetches == 2
     assert box.app.stats.requests["/v3/auth/tokens"] == 3
