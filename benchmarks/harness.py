@@ -260,11 +260,11 @@ class Series:
     """Repeated measurements of one contender; medians are what the table shows."""
 
     name: str
-    runs: list[dict[str, float]] = field(default_factory=list)
+    runs: list[dict[str, float | None]] = field(default_factory=list)
 
-    def add(self, **values: float) -> None:
+    def add(self, **values: float | None) -> None:
         self.runs.append(values)
 
     def median(self, key: str) -> float | None:
-        values = [run[key] for run in self.runs if run.get(key) is not None]
+        values = [v for run in self.runs if (v := run.get(key)) is not None]
         return statistics.median(values) if values else None
