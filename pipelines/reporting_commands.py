@@ -16,9 +16,10 @@ from pathlib import Path
 
 import duckdb
 
-from finance.documents import write_invoice_files
-from finance.invoicing.store import generate_invoices, list_invoices, void_invoice
-from finance.price_book import load_price_book
+from finance.documents import write_detail_xlsx, write_invoice_files
+from finance.einvoice import write_einvoice_export
+from finance.invoicing.store import generate_invoices, list_invoices, read_fee_records, void_invoice
+from finance.price_book import LANGS, load_price_book
 from finance.reconciliation.engine import reconcile_month
 from finance.reconciliation.settings import ReconciliationSettings
 from finance.reports import read_report_data, summary_text, write_report
@@ -81,20 +82,27 @@ def cmd_invoice(args: argparse.Namespace) -> int:
                 void_invoice(con, args.void)
             run = generate_invoices(con, args.month, book, customer_id=args.customer, issue=args.issue)
             docs = [d for d in list_invoices(con, args.month, args.customer) if d.status != "void"]
+            records = {d.customer_id: read_fee_records(con, args.month, d.customer_id) for d in docs}
         for doc in docs:
-            write_invoice_files(doc, book.issuer, out)
-    except (ConfigError, ValueError, OSError, RuntimeError, duckdb.Error) as exc:
+            write_invoice_files(doc, book, out, lang=args.lang)
+            write_detail_xlsx(doc, records[doc.customer_id], out / f"{doc.label}-detail.xlsx")
+        export = write_einvoice_export(docs, book, out / f"einvoice-{args.month}.csv")
+    except (ConfigError, ValueError, OSError, RuntimeError, LookupError, duckdb.Error) as exc:
         print(f"pbw invoice: {exc}", file=sys.stderr)
         return EXIT_ERROR
     print(
         f"Invoices {args.month}: {len(run.created)} created, {len(run.issued)} issued, "
         f"{len(run.unchanged)} unchanged drafts"
     )
-    print(f"{'document':<34}{'type':<13}{'status':<8}{'customer':<34}{'amount due':>16}")
+    print(f"{'document':<34}{'type':<13}{'status':<8}{'customer':<34}{'total incl. VAT':>16}  name")
     for doc in docs:
         print(
             f"{doc.label:<34}{doc.doc_type:<13}{doc.status:<8}{doc.customer_id:<34}{doc.amount_due:>16,.2f}"
+            f"  {doc.customer_name}"
         )
+    for doc in docs:
+        print(f"pdf: {out / doc.label}.pdf  detail: {out / doc.label}-detail.xlsx")
+    print(f"e-invoicing export: {export}")
     print(f"files: {out}")
     return EXIT_OK
 
@@ -112,7 +120,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     inv.add_argument("--month", required=True, type=billing_month, help="billing month YYYY-MM (Beijing)")
     inv.add_argument("--customer", help="only this customer_id")
     inv.add_argument("--issue", action="store_true", help="number and freeze the drafts")
-    inv.add_argument("--void", metavar="INVOICE_ID", help="void this document first (it keeps its number)")
+    inv.add_argument(
+        "--void", metavar="NUMBER", help="void the document with this number first (it keeps its number)"
+    )
+    inv.add_argument(
+        "--lang", choices=LANGS, help="labels zh, en or both (default: per customer in the price book)"
+    )
     inv.add_argument(
         "--price-book", help="price book TOML (default PBW_PRICE_BOOK or config/price_book.toml)"
     )

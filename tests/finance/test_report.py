@@ -134,5 +134,14 @@ def test_cli_reconcile_exit_codes_and_invoice_files(
     out = capsys.readouterr().out
     assert "2 created, 2 issued" in out
     files = sorted(p.name for p in (tmp_path / "reports" / MONTH / "invoices").iterdir())
-    assert files == [f"ECP-INV-00000{n}.{ext}" for n in (1, 2) for ext in ("csv", "html", "pdf", "xlsx")]
+    expected = [
+        f"ECP-INV-00000{n}{ext}" for n in (1, 2) for ext in ("-detail.xlsx", ".csv", ".html", ".pdf", ".xlsx")
+    ]
+    assert files == sorted([*expected, f"einvoice-{MONTH}.csv"])
+    assert run_cli(["invoice", "--month", MONTH, "--void", "ECP-INV-000999"]) == 2
+    assert "no document numbered 'ECP-INV-000999'" in capsys.readouterr().err
+    assert run_cli(["invoice", "--month", MONTH, "--customer", "nobody"]) == 2
+    assert "unknown customer 'nobody'" in capsys.readouterr().err
+    assert run_cli(["invoice", "--month", MONTH, "--void", "ECP-INV-000001"]) == 0
+    assert "ECP-INV-000001" not in capsys.readouterr().out.split("files:")[0].split("total incl. VAT")[1]
     assert run_cli(["invoice", "--month", MONTH, "--price-book", str(tmp_path / "missing.toml")]) == 2
