@@ -100,7 +100,7 @@ class DocumentView:
         doc = self.doc
         rows = [
             (self.t("number"), doc.invoice_number or self.t("draft")),
-            (self.t("status"), self.t("draft") if doc.status == "draft" else doc.status.upper()),
+            (self.t("status"), self.t("draft") if doc.status == "draft" else self.t("issued_status")),
             (self.t("billing_month"), doc.month),
             (
                 self.t("issued"),
@@ -230,7 +230,7 @@ def render_pdf(v: DocumentView) -> bytes:
             grid.row(row)
     pdf.ln(2)
     for lab, value in v.meta():
-        pdf.cell(55, 5, lab)
+        pdf.cell(80 if v.lang == "both" else 50, 5, lab)
         pdf.cell(0, 5, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(3)
     pdf.set_font(FONT, size=8)

@@ -13,6 +13,7 @@ LABELS: Mapping[str, tuple[str, str]] = {
     "credit_note": ("Credit note", "贷项通知单"),
     "debit_note": ("Debit note", "借项通知单"),
     "draft": ("DRAFT", "草稿"),
+    "issued_status": ("ISSUED", "已开具"),
     "status": ("Status", "状态"),
     "number": ("Number", "编号"),
     "issuer": ("Issuer", "开票方"),
