@@ -1,5 +1,5 @@
 """Invoices with VAT read back: Chinese PDF text and embedded font, totals tied to the fee records to the
-cent for tax-inclusive and tax-exclusive books, credit notes for negative months, attachment, fapiao export."""
+cent for tax-inclusive and -exclusive books, credit notes for negative months, attachment, fapiao export."""
 
 from __future__ import annotations
 
