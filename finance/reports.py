@@ -10,7 +10,7 @@ import datetime as dt
 import json
 import string
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -42,6 +42,7 @@ class ReportData:
     variance: pl.DataFrame
     incentives: pl.DataFrame
     drilldown: pl.DataFrame
+    customer_names: dict[str, str] = field(default_factory=dict)
 
     @property
     def unexplained(self) -> pl.DataFrame:
@@ -88,6 +89,7 @@ def read_report_data(con: duckdb.DuckDBPyConnection, run_id: str) -> ReportData:
         variance=_frame(con, "select_variance_by_customer", {"run_id": run_id}),
         incentives=_frame(con, "select_incentives_due_vs_paid", {"month": month, "run_id": run_id}),
         drilldown=_frame(con, "select_drilldown", {"run_id": run_id}),
+        customer_names=dict(con.execute(sql("select_customer_names", package="finance")).fetchall()),
     )
 
 
@@ -256,6 +258,49 @@ def render_html(data: ReportData, generated_at: dt.datetime) -> str:
     )
 
 
+COUNT_KINDS = frozenset({"sweep_count", "duplicate_id", "customer_without_records"})  # R5: record counts
+_AMOUNTS = ("left_amount", "right_amount", "difference")
+
+
+def findings_table(data: ReportData, kind: str) -> pl.DataFrame:
+    """One kind's findings with one column per key (a customer's name beside its id), amounts exact.
+
+    The keys of a kind are the same on every row; their order is the order the rule wrote them.
+    """
+    subset = data.findings.filter(pl.col("kind") == kind)
+    parsed = [json.loads(k) for k in subset["keys"].to_list()]
+    names: list[str] = []
+    for keys in parsed:
+        names.extend(k for k in keys if k not in names)
+    columns: dict[str, pl.Series] = {"rule": subset["rule"]}
+    for name in names:
+        values = [None if keys.get(name) is None else str(keys[name]) for keys in parsed]
+        columns[name] = pl.Series(name, values, pl.String)
+        if name == "customer_id":
+            columns["customer_name"] = pl.Series(
+                "customer_name", [data.customer_names.get(v or "") for v in values], pl.String
+            )
+    for amount in _AMOUNTS:
+        column = subset[amount]
+        columns[amount] = column.cast(pl.Int64) if kind in COUNT_KINDS else column
+    columns["status"] = subset["status"]
+    columns["detail"] = subset["detail"]
+    return pl.DataFrame(columns)
+
+
+def _sheet(book: xlsxwriter.Workbook, name: str, frame: pl.DataFrame, fmt: Any, bold: Any) -> None:
+    """A sheet with a bold header, a filter on every column and the header frozen."""
+    sheet = book.add_worksheet(name[:31])
+    for c, column in enumerate(frame.columns):
+        sheet.write_string(0, c, column, bold)
+        sheet.set_column(c, c, 44 if column == "detail" else 18)
+    for r, row in enumerate(frame.iter_rows(), start=1):
+        for c, value in enumerate(row):
+            write_cell(sheet, r, c, value, fmt)
+    sheet.autofilter(0, 0, max(frame.height, 1), max(frame.width - 1, 0))
+    sheet.freeze_panes(1, 0)
+
+
 def write_xlsx(data: ReportData, path: Path) -> Path:
     """Summary sheet, then one sheet per finding kind with every compared key (matched ones too)."""
     book = xlsxwriter.Workbook(str(path))
@@ -264,6 +309,7 @@ def write_xlsx(data: ReportData, path: Path) -> Path:
         bold = book.add_format({"bold": True})
         summary = book.add_worksheet("summary")
         rows: list[tuple[Any, ...]] = [
+            ("item", "value"),
             ("month", data.month),
             ("run_id", data.run_id),
             ("unexplained", data.unexplained.height),
@@ -282,20 +328,14 @@ def write_xlsx(data: ReportData, path: Path) -> Path:
         for r, row in enumerate(rows):
             for c, value in enumerate(row):
                 write_cell(summary, r, c, value, fmt)
+        summary.write_string(0, 0, "item", bold)
+        summary.write_string(0, 1, "value", bold)
+        summary.autofilter(0, 0, len(rows) - 1, 1 + len(STATUSES) - 1)
+        summary.freeze_panes(1, 0)
         summary.set_column(0, 0, 36)
         summary.set_column(1, 6, 16)
-        columns = ("rule", "keys", "left_amount", "right_amount", "difference", "status", "detail")
         for kind in sorted(set(data.findings["kind"].to_list())):
-            sheet = book.add_worksheet(kind[:31])
-            for c, name in enumerate(columns):
-                sheet.write_string(0, c, name, bold)
-            subset = data.findings.filter(pl.col("kind") == kind)
-            for r, row in enumerate(subset.select(columns).iter_rows(), start=1):
-                for c, value in enumerate(row):
-                    write_cell(sheet, r, c, value, fmt)
-            sheet.set_column(1, 1, 48)
-            sheet.set_column(2, 4, 16)
-            sheet.set_column(6, 6, 60)
+            _sheet(book, kind, findings_table(data, kind), fmt, bold)
     finally:
         book.close()
     return path
