@@ -22,11 +22,20 @@ import xlsxwriter
 
 from finance.reconciliation.engine import OK_STATUSES, STATUSES, load_findings
 from finance.reconciliation.settings import RULES
+from finance.report_sections import (
+    fit_label,
+    month_over_month_html,
+    read_month_over_month,
+    settings_table,
+    text_width,
+    word,
+)
 from finance.safe_cells import esc, money, write_cell, write_csv
 from warehouse.sqlfiles import sql
 
 REPORT_STEM = "reconciliation"
 TOP_FINDINGS = 10
+_HEADINGS = ("totals", "per_rule", "charts", "unexplained", "drilldown", "settings", "settings_note", "mom")
 _COLORS = ("#4e79a7", "#f28e2b", "#e15759", "#59a14f")
 
 
@@ -43,6 +52,7 @@ class ReportData:
     incentives: pl.DataFrame
     drilldown: pl.DataFrame
     customer_names: dict[str, str] = field(default_factory=dict)
+    month_over_month: pl.DataFrame = field(default_factory=pl.DataFrame)
 
     @property
     def unexplained(self) -> pl.DataFrame:
@@ -90,6 +100,7 @@ def read_report_data(con: duckdb.DuckDBPyConnection, run_id: str) -> ReportData:
         incentives=_frame(con, "select_incentives_due_vs_paid", {"month": month, "run_id": run_id}),
         drilldown=_frame(con, "select_drilldown", {"run_id": run_id}),
         customer_names=dict(con.execute(sql("select_customer_names", package="finance")).fetchall()),
+        month_over_month=read_month_over_month(con, month),
     )
 
 
@@ -107,8 +118,14 @@ def bar_chart(
     series: Sequence[tuple[str, Sequence[Decimal | None]]],
     width: int = 520,
 ) -> str:
-    """A horizontal (grouped) bar chart as inline SVG; bars left of the zero line are negative."""
-    label_w, pad, bar_h, gap = 150, 10, 9, 6
+    """A horizontal (grouped) bar chart as inline SVG; bars left of the zero line are negative.
+
+    The label column is as wide as the longest label (Chinese names count a full em per character), up to
+    240 px; a longer label is cut with an ellipsis and shown whole in the bar's tooltip.
+    """
+    pad, bar_h, gap = 10, 9, 6
+    label_w = int(min(max([60.0, *(text_width(label, 10) + 8 for label in labels)]), 240.0))
+    width = max(width, label_w + 330)
     values = [float(v or 0) for _, vals in series for v in vals]
     low, high = min([0.0, *values]), max([0.0, *values])
     span = (high - low) or 1.0
@@ -128,7 +145,7 @@ def bar_chart(
         y0 = 32 + i * group_h
         parts.append(
             f'<text x="{label_w}" y="{y0 + bar_h * len(series) / 2 + 4:.1f}" font-size="10" '
-            f'text-anchor="end">{esc(label[:24])}</text>'
+            f'text-anchor="end">{esc(fit_label(label, 10, label_w - 8))}</text>'
         )
         for s, (_, vals) in enumerate(series):
             v = float(vals[i] or 0)
@@ -164,9 +181,10 @@ def _keys_text(keys: str) -> str:
 
 
 def _charts(data: ReportData) -> list[str]:
+    """The report's charts, those without a bar left out (an empty chart says nothing)."""
     daily = data.daily
     top = data.unexplained.head(TOP_FINDINGS)
-    return [
+    charts = [
         bar_chart(
             "Daily consumption (payable, CNY)",
             [str(d) for d in daily["day"].to_list()],
@@ -194,10 +212,12 @@ def _charts(data: ReportData) -> list[str]:
             ],
         ),
     ]
+    sizes = (daily.height, data.variance.height, top.height, data.incentives.height)
+    return [chart for chart, size in zip(charts, sizes, strict=True) if size]
 
 
-def render_html(data: ReportData, generated_at: dt.datetime) -> str:
-    """The self-contained report; every value from the data is escaped."""
+def render_html(data: ReportData, generated_at: dt.datetime, lang: str = "en") -> str:
+    """The self-contained report in English or Chinese (`lang`); every value from the data is escaped."""
     counts = status_counts(data.findings)
     unexplained = data.unexplained
     ok = unexplained.is_empty()
@@ -254,7 +274,9 @@ def render_html(data: ReportData, generated_at: dt.datetime) -> str:
         charts="\n".join(_charts(data)),
         finding_rows=finding_rows,
         drill_rows=drill_rows,
-        settings=esc(json.dumps(data.settings, indent=2, ensure_ascii=False)),
+        settings=settings_table(data.settings, lang),
+        month_over_month=month_over_month_html(data.month_over_month, data.customer_names, data.month, lang),
+        **{f"h_{key}": esc(word(key, lang)) for key in _HEADINGS},
     )
 
 
@@ -345,12 +367,15 @@ def _frame_csv(frame: pl.DataFrame, path: Path) -> Path:
     return write_csv(path, frame.columns, frame.iter_rows())
 
 
-def write_report(con: duckdb.DuckDBPyConnection, run_id: str, out_dir: Path) -> dict[str, Path]:
-    """Write reconciliation.html, reconciliation.xlsx and the CSVs of one run into out_dir."""
+def write_report(
+    con: duckdb.DuckDBPyConnection, run_id: str, out_dir: Path, lang: str = "en"
+) -> dict[str, Path]:
+    """Write reconciliation.html (in `lang`), reconciliation.xlsx and the CSVs of one run into out_dir."""
     data = read_report_data(con, run_id)
     out_dir.mkdir(parents=True, exist_ok=True)
     html_path = out_dir / f"{REPORT_STEM}.html"
-    html_path.write_text(render_html(data, dt.datetime.now(dt.UTC).replace(tzinfo=None)), encoding="utf-8")
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    html_path.write_text(render_html(data, now, lang), encoding="utf-8")
     return {
         "html": html_path,
         "xlsx": write_xlsx(data, out_dir / f"{REPORT_STEM}.xlsx"),

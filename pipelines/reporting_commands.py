@@ -64,7 +64,7 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
         settings = _settings(args)
         with writer(must_exist=True) as con:
             result = reconcile_month(con, args.month, settings)
-            paths = write_report(con, result.run_id, _reports_dir(args))
+            paths = write_report(con, result.run_id, _reports_dir(args), lang=args.lang)
             print(summary_text(read_report_data(con, result.run_id), paths))
     except (ConfigError, ValueError, OSError, RuntimeError, LookupError, duckdb.Error) as exc:
         print(f"pbw reconcile: {exc}", file=sys.stderr)
@@ -115,6 +115,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     rec.add_argument("--plans", help="incentive plans TOML (default PBW_INCENTIVE_PLANS)")
     rec.add_argument("--tolerance", help="CNY difference still counted as matched (default 0.01)")
     rec.add_argument("--out", help="report folder (default PBW_REPORTS/MONTH)")
+    rec.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the HTML report")
     rec.set_defaults(func=cmd_reconcile)
     inv = subparsers.add_parser("invoice", help="generate, issue and write a month's customer invoices")
     inv.add_argument("--month", required=True, type=billing_month, help="billing month YYYY-MM (Beijing)")
