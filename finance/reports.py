@@ -193,7 +193,7 @@ def _charts(data: ReportData) -> list[str]:
         bar_chart(
             "R1 variance by customer (detail - bill)",
             [
-                f"{n or ''} {c}".strip()
+                n or c
                 for c, n in zip(data.variance["customer_id"], data.variance["customer_name"], strict=True)
             ],
             [("difference", data.variance["difference"].to_list())],
