@@ -100,8 +100,6 @@ def cmd_invoice(args: argparse.Namespace) -> int:
             f"{doc.label:<34}{doc.doc_type:<13}{doc.status:<8}{doc.customer_id:<34}{doc.amount_due:>16,.2f}"
             f"  {doc.customer_name}"
         )
-    for doc in docs:
-        print(f"pdf: {out / doc.label}.pdf  detail: {out / doc.label}-detail.xlsx")
     print(f"e-invoicing export: {export}")
     print(f"files: {out}")
     return EXIT_OK
