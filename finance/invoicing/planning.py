@@ -38,6 +38,7 @@ MONEY_FIELDS: tuple[str, ...] = (
     "tax_amount",
     "gross_amount",
 )
+FUNDING_FIELDS = frozenset({"cash_amount", "credit_amount"})  # how Huawei was paid, not what is billed
 DOC_TOTAL_FIELDS: tuple[str, ...] = (
     "list_amount",
     "discount_amount",
@@ -88,8 +89,8 @@ class InvoiceLine:
 
     @property
     def is_zero(self) -> bool:
-        """No amount at all: a service with nothing to correct."""
-        return all(getattr(self, f) == 0 for f in MONEY_FIELDS)
+        """Nothing billed differs: nothing to correct (a shift between cash and credit alone is no note)."""
+        return all(getattr(self, f) == 0 for f in MONEY_FIELDS if f not in FUNDING_FIELDS)
 
 
 def taxed(amount: Decimal, rate: Decimal, inclusive: bool) -> tuple[Decimal, Decimal, Decimal]:
