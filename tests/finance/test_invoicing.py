@@ -179,6 +179,26 @@ def test_example_price_book_loads() -> None:
             id="typo",
         ),
         pytest.param('[issuer\nname = "X"\n', r"not valid TOML.*line 1", id="syntax"),
+        pytest.param(
+            '[issuer]\nname = "X"\nprefix = "P"\n[tax]\nvat_rate = "6"\n',
+            r"tax\.vat_rate \(line 5\): a VAT rate is a fraction like \"0\.06\"",
+            id="vat-as-percent",
+        ),
+        pytest.param(
+            '[issuer]\nname = "X"\nprefix = "P"\n[tax]\nprices = "gross"\n',
+            r"tax\.prices \(line 5\): must be \"tax_exclusive\" or \"tax_inclusive\"",
+            id="prices-mode",
+        ),
+        pytest.param(
+            '[issuer]\nname = "X"\nprefix = "P"\npayment_terms_days = "30"\n',
+            r"issuer\.payment_terms_days \(line 4\): must be a whole number of days",
+            id="terms-as-text",
+        ),
+        pytest.param(
+            '[issuer]\nname = "X"\nprefix = "P"\n[customers.c1]\nlang = "fr"\n',
+            r"customers\.c1\.lang \(line 5\): must be one of zh, en, both",
+            id="lang",
+        ),
     ],
 )
 def test_price_book_errors_name_the_key_and_line(tmp_path: Path, text: str, message: str) -> None:
