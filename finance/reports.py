@@ -10,7 +10,7 @@ import datetime as dt
 import json
 import string
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -22,11 +22,20 @@ import xlsxwriter
 
 from finance.reconciliation.engine import OK_STATUSES, STATUSES, load_findings
 from finance.reconciliation.settings import RULES
+from finance.report_sections import (
+    fit_label,
+    month_over_month_html,
+    read_month_over_month,
+    settings_table,
+    text_width,
+    word,
+)
 from finance.safe_cells import esc, money, write_cell, write_csv
 from warehouse.sqlfiles import sql
 
 REPORT_STEM = "reconciliation"
 TOP_FINDINGS = 10
+_HEADINGS = ("totals", "per_rule", "charts", "unexplained", "drilldown", "settings", "settings_note", "mom")
 _COLORS = ("#4e79a7", "#f28e2b", "#e15759", "#59a14f")
 
 
@@ -42,6 +51,8 @@ class ReportData:
     variance: pl.DataFrame
     incentives: pl.DataFrame
     drilldown: pl.DataFrame
+    customer_names: dict[str, str] = field(default_factory=dict)
+    month_over_month: pl.DataFrame = field(default_factory=pl.DataFrame)
 
     @property
     def unexplained(self) -> pl.DataFrame:
@@ -88,6 +99,8 @@ def read_report_data(con: duckdb.DuckDBPyConnection, run_id: str) -> ReportData:
         variance=_frame(con, "select_variance_by_customer", {"run_id": run_id}),
         incentives=_frame(con, "select_incentives_due_vs_paid", {"month": month, "run_id": run_id}),
         drilldown=_frame(con, "select_drilldown", {"run_id": run_id}),
+        customer_names=dict(con.execute(sql("select_customer_names", package="finance")).fetchall()),
+        month_over_month=read_month_over_month(con, month),
     )
 
 
@@ -105,8 +118,14 @@ def bar_chart(
     series: Sequence[tuple[str, Sequence[Decimal | None]]],
     width: int = 520,
 ) -> str:
-    """A horizontal (grouped) bar chart as inline SVG; bars left of the zero line are negative."""
-    label_w, pad, bar_h, gap = 150, 10, 9, 6
+    """A horizontal (grouped) bar chart as inline SVG; bars left of the zero line are negative.
+
+    The label column is as wide as the longest label (Chinese names count a full em per character), up to
+    240 px; a longer label is cut with an ellipsis and shown whole in the bar's tooltip.
+    """
+    pad, bar_h, gap = 10, 9, 6
+    label_w = int(min(max([60.0, *(text_width(label, 10) + 8 for label in labels)]), 240.0))
+    width = max(width, label_w + 330)
     values = [float(v or 0) for _, vals in series for v in vals]
     low, high = min([0.0, *values]), max([0.0, *values])
     span = (high - low) or 1.0
@@ -126,7 +145,7 @@ def bar_chart(
         y0 = 32 + i * group_h
         parts.append(
             f'<text x="{label_w}" y="{y0 + bar_h * len(series) / 2 + 4:.1f}" font-size="10" '
-            f'text-anchor="end">{esc(label[:24])}</text>'
+            f'text-anchor="end">{esc(fit_label(label, 10, label_w - 8))}</text>'
         )
         for s, (_, vals) in enumerate(series):
             v = float(vals[i] or 0)
@@ -162,9 +181,10 @@ def _keys_text(keys: str) -> str:
 
 
 def _charts(data: ReportData) -> list[str]:
+    """The report's charts, those without a bar left out (an empty chart says nothing)."""
     daily = data.daily
     top = data.unexplained.head(TOP_FINDINGS)
-    return [
+    charts = [
         bar_chart(
             "Daily consumption (payable, CNY)",
             [str(d) for d in daily["day"].to_list()],
@@ -173,7 +193,7 @@ def _charts(data: ReportData) -> list[str]:
         bar_chart(
             "R1 variance by customer (detail - bill)",
             [
-                f"{n or ''} {c}".strip()
+                n or c
                 for c, n in zip(data.variance["customer_id"], data.variance["customer_name"], strict=True)
             ],
             [("difference", data.variance["difference"].to_list())],
@@ -192,10 +212,12 @@ def _charts(data: ReportData) -> list[str]:
             ],
         ),
     ]
+    sizes = (daily.height, data.variance.height, top.height, data.incentives.height)
+    return [chart for chart, size in zip(charts, sizes, strict=True) if size]
 
 
-def render_html(data: ReportData, generated_at: dt.datetime) -> str:
-    """The self-contained report; every value from the data is escaped."""
+def render_html(data: ReportData, generated_at: dt.datetime, lang: str = "en") -> str:
+    """The self-contained report in English or Chinese (`lang`); every value from the data is escaped."""
     counts = status_counts(data.findings)
     unexplained = data.unexplained
     ok = unexplained.is_empty()
@@ -252,8 +274,53 @@ def render_html(data: ReportData, generated_at: dt.datetime) -> str:
         charts="\n".join(_charts(data)),
         finding_rows=finding_rows,
         drill_rows=drill_rows,
-        settings=esc(json.dumps(data.settings, indent=2, ensure_ascii=False)),
+        settings=settings_table(data.settings, lang),
+        month_over_month=month_over_month_html(data.month_over_month, data.customer_names, data.month, lang),
+        **{f"h_{key}": esc(word(key, lang)) for key in _HEADINGS},
     )
+
+
+COUNT_KINDS = frozenset({"sweep_count", "duplicate_id", "customer_without_records"})  # R5: record counts
+_AMOUNTS = ("left_amount", "right_amount", "difference")
+
+
+def findings_table(data: ReportData, kind: str) -> pl.DataFrame:
+    """One kind's findings with one column per key (a customer's name beside its id), amounts exact.
+
+    The keys of a kind are the same on every row; their order is the order the rule wrote them.
+    """
+    subset = data.findings.filter(pl.col("kind") == kind)
+    parsed = [json.loads(k) for k in subset["keys"].to_list()]
+    names: list[str] = []
+    for keys in parsed:
+        names.extend(k for k in keys if k not in names)
+    columns: dict[str, pl.Series] = {"rule": subset["rule"]}
+    for name in names:
+        values = [None if keys.get(name) is None else str(keys[name]) for keys in parsed]
+        columns[name] = pl.Series(name, values, pl.String)
+        if name == "customer_id":
+            columns["customer_name"] = pl.Series(
+                "customer_name", [data.customer_names.get(v or "") for v in values], pl.String
+            )
+    for amount in _AMOUNTS:
+        column = subset[amount]
+        columns[amount] = column.cast(pl.Int64) if kind in COUNT_KINDS else column
+    columns["status"] = subset["status"]
+    columns["detail"] = subset["detail"]
+    return pl.DataFrame(columns)
+
+
+def _sheet(book: xlsxwriter.Workbook, name: str, frame: pl.DataFrame, fmt: Any, bold: Any) -> None:
+    """A sheet with a bold header, a filter on every column and the header frozen."""
+    sheet = book.add_worksheet(name[:31])
+    for c, column in enumerate(frame.columns):
+        sheet.write_string(0, c, column, bold)
+        sheet.set_column(c, c, 44 if column == "detail" else 18)
+    for r, row in enumerate(frame.iter_rows(), start=1):
+        for c, value in enumerate(row):
+            write_cell(sheet, r, c, value, fmt)
+    sheet.autofilter(0, 0, max(frame.height, 1), max(frame.width - 1, 0))
+    sheet.freeze_panes(1, 0)
 
 
 def write_xlsx(data: ReportData, path: Path) -> Path:
@@ -264,6 +331,7 @@ def write_xlsx(data: ReportData, path: Path) -> Path:
         bold = book.add_format({"bold": True})
         summary = book.add_worksheet("summary")
         rows: list[tuple[Any, ...]] = [
+            ("item", "value"),
             ("month", data.month),
             ("run_id", data.run_id),
             ("unexplained", data.unexplained.height),
@@ -282,20 +350,14 @@ def write_xlsx(data: ReportData, path: Path) -> Path:
         for r, row in enumerate(rows):
             for c, value in enumerate(row):
                 write_cell(summary, r, c, value, fmt)
+        summary.write_string(0, 0, "item", bold)
+        summary.write_string(0, 1, "value", bold)
+        summary.autofilter(0, 0, len(rows) - 1, 1 + len(STATUSES) - 1)
+        summary.freeze_panes(1, 0)
         summary.set_column(0, 0, 36)
         summary.set_column(1, 6, 16)
-        columns = ("rule", "keys", "left_amount", "right_amount", "difference", "status", "detail")
         for kind in sorted(set(data.findings["kind"].to_list())):
-            sheet = book.add_worksheet(kind[:31])
-            for c, name in enumerate(columns):
-                sheet.write_string(0, c, name, bold)
-            subset = data.findings.filter(pl.col("kind") == kind)
-            for r, row in enumerate(subset.select(columns).iter_rows(), start=1):
-                for c, value in enumerate(row):
-                    write_cell(sheet, r, c, value, fmt)
-            sheet.set_column(1, 1, 48)
-            sheet.set_column(2, 4, 16)
-            sheet.set_column(6, 6, 60)
+            _sheet(book, kind, findings_table(data, kind), fmt, bold)
     finally:
         book.close()
     return path
@@ -305,12 +367,15 @@ def _frame_csv(frame: pl.DataFrame, path: Path) -> Path:
     return write_csv(path, frame.columns, frame.iter_rows())
 
 
-def write_report(con: duckdb.DuckDBPyConnection, run_id: str, out_dir: Path) -> dict[str, Path]:
-    """Write reconciliation.html, reconciliation.xlsx and the CSVs of one run into out_dir."""
+def write_report(
+    con: duckdb.DuckDBPyConnection, run_id: str, out_dir: Path, lang: str = "en"
+) -> dict[str, Path]:
+    """Write reconciliation.html (in `lang`), reconciliation.xlsx and the CSVs of one run into out_dir."""
     data = read_report_data(con, run_id)
     out_dir.mkdir(parents=True, exist_ok=True)
     html_path = out_dir / f"{REPORT_STEM}.html"
-    html_path.write_text(render_html(data, dt.datetime.now(dt.UTC).replace(tzinfo=None)), encoding="utf-8")
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    html_path.write_text(render_html(data, now, lang), encoding="utf-8")
     return {
         "html": html_path,
         "xlsx": write_xlsx(data, out_dir / f"{REPORT_STEM}.xlsx"),

@@ -84,6 +84,17 @@ def start_sandbox(env: dict[str, str], today: date) -> tuple[subprocess.Popen[st
     return proc, exports
 
 
+def document_paths(folder: Path, month: str) -> list[str]:
+    """What finance sends: each PDF (credit notes marked), its detail attachment, the e-invoicing export."""
+    lines = []
+    for pdf in sorted(folder.glob("*.pdf")):
+        draft = pdf.name.startswith("DRAFT-")
+        kind = "credit note" if "-CN-" in pdf.name else "draft" if draft else "invoice"
+        lines.append(f"{kind:<12}{pdf}  (detail: {pdf.with_name(pdf.stem + '-detail.xlsx')})")
+    lines.append(f"{'e-invoicing':<12}{folder / f'einvoice-{month}.csv'}")
+    return lines
+
+
 def main() -> int:
     """Run the demo; exit 0 when every step ran (findings in the report are expected and shown)."""
     settings = PipelineSettings.from_env()
@@ -130,6 +141,8 @@ def main() -> int:
     print(f"  warehouse : {env['PBW_WAREHOUSE']}")
     print(f"  report    : {reports / 'reconciliation.html'} (also .xlsx and CSV files beside it)")
     print(f"  invoices  : {reports / 'invoices'}")
+    for line in document_paths(reports / "invoices", month):
+        print(f"    {line}")
     print("\nTry:")
     for query in QUERIES:
         print(f'  PBW_WAREHOUSE={env["PBW_WAREHOUSE"]} .venv/bin/pbw sql "{query}"')

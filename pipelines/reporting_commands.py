@@ -16,9 +16,10 @@ from pathlib import Path
 
 import duckdb
 
-from finance.documents import write_invoice_files
-from finance.invoicing.store import generate_invoices, list_invoices, void_invoice
-from finance.price_book import load_price_book
+from finance.documents import write_detail_xlsx, write_invoice_files
+from finance.einvoice import write_einvoice_export
+from finance.invoicing.store import generate_invoices, list_invoices, read_fee_records, void_invoice
+from finance.price_book import LANGS, load_price_book
 from finance.reconciliation.engine import reconcile_month
 from finance.reconciliation.settings import ReconciliationSettings
 from finance.reports import read_report_data, summary_text, write_report
@@ -63,7 +64,7 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
         settings = _settings(args)
         with writer(must_exist=True) as con:
             result = reconcile_month(con, args.month, settings)
-            paths = write_report(con, result.run_id, _reports_dir(args))
+            paths = write_report(con, result.run_id, _reports_dir(args), lang=args.lang)
             print(summary_text(read_report_data(con, result.run_id), paths))
     except (ConfigError, ValueError, OSError, RuntimeError, LookupError, duckdb.Error) as exc:
         print(f"pbw reconcile: {exc}", file=sys.stderr)
@@ -81,20 +82,25 @@ def cmd_invoice(args: argparse.Namespace) -> int:
                 void_invoice(con, args.void)
             run = generate_invoices(con, args.month, book, customer_id=args.customer, issue=args.issue)
             docs = [d for d in list_invoices(con, args.month, args.customer) if d.status != "void"]
+            records = {d.customer_id: read_fee_records(con, args.month, d.customer_id) for d in docs}
         for doc in docs:
-            write_invoice_files(doc, book.issuer, out)
-    except (ConfigError, ValueError, OSError, RuntimeError, duckdb.Error) as exc:
+            write_invoice_files(doc, book, out, lang=args.lang)
+            write_detail_xlsx(doc, records[doc.customer_id], out / f"{doc.label}-detail.xlsx")
+        export = write_einvoice_export(docs, book, out / f"einvoice-{args.month}.csv")
+    except (ConfigError, ValueError, OSError, RuntimeError, LookupError, duckdb.Error) as exc:
         print(f"pbw invoice: {exc}", file=sys.stderr)
         return EXIT_ERROR
     print(
         f"Invoices {args.month}: {len(run.created)} created, {len(run.issued)} issued, "
         f"{len(run.unchanged)} unchanged drafts"
     )
-    print(f"{'document':<34}{'type':<13}{'status':<8}{'customer':<34}{'amount due':>16}")
+    print(f"{'document':<34}{'type':<13}{'status':<8}{'customer':<34}{'total incl. VAT':>16}  name")
     for doc in docs:
         print(
             f"{doc.label:<34}{doc.doc_type:<13}{doc.status:<8}{doc.customer_id:<34}{doc.amount_due:>16,.2f}"
+            f"  {doc.customer_name}"
         )
+    print(f"e-invoicing export: {export}")
     print(f"files: {out}")
     return EXIT_OK
 
@@ -107,12 +113,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     rec.add_argument("--plans", help="incentive plans TOML (default PBW_INCENTIVE_PLANS)")
     rec.add_argument("--tolerance", help="CNY difference still counted as matched (default 0.01)")
     rec.add_argument("--out", help="report folder (default PBW_REPORTS/MONTH)")
+    rec.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the HTML report")
     rec.set_defaults(func=cmd_reconcile)
     inv = subparsers.add_parser("invoice", help="generate, issue and write a month's customer invoices")
     inv.add_argument("--month", required=True, type=billing_month, help="billing month YYYY-MM (Beijing)")
     inv.add_argument("--customer", help="only this customer_id")
     inv.add_argument("--issue", action="store_true", help="number and freeze the drafts")
-    inv.add_argument("--void", metavar="INVOICE_ID", help="void this document first (it keeps its number)")
+    inv.add_argument(
+        "--void", metavar="NUMBER", help="void the document with this number first (it keeps its number)"
+    )
+    inv.add_argument(
+        "--lang", choices=LANGS, help="labels zh, en or both (default: per customer in the price book)"
+    )
     inv.add_argument(
         "--price-book", help="price book TOML (default PBW_PRICE_BOOK or config/price_book.toml)"
     )

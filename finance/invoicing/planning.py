@@ -6,8 +6,10 @@ and tested on plain values; `store.py` only reads the inputs and writes what the
 
 An issued invoice is never edited. When the warehouse changes after issue (a restatement, a late refund),
 the next run issues one credit or debit note for the difference between what the data says now and what
-the customer was already invoiced. Rounding: each line amount is the exact warehouse sum rounded half-up to
-0.01 (the price-book adjustment from the exact net); document totals are sums of rounded lines.
+the customer was already invoiced. A customer's first document of a month whose total is negative is a
+credit note, never a negative invoice. Rounding: each line amount is the exact warehouse sum rounded half-up
+to 0.01 (the price-book adjustment from the exact net); VAT is computed per line from the rounded amount due
+and rounded half-up (net of tax + tax = gross exactly); document totals are sums of rounded lines.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from finance.price_book import Issuer, PriceBook, PriceRule
+from finance.price_book import Issuer, PriceBook, PriceRule, TaxPolicy
 
 CENT = Decimal("0.01")
 MONEY_FIELDS: tuple[str, ...] = (
@@ -30,13 +32,22 @@ MONEY_FIELDS: tuple[str, ...] = (
     "net_amount",
     "adjustment_amount",
     "amount_due",
+    "cash_amount",
+    "credit_amount",
+    "net_of_tax_amount",
+    "tax_amount",
+    "gross_amount",
 )
+FUNDING_FIELDS = frozenset({"cash_amount", "credit_amount"})  # how Huawei was paid, not what is billed
 DOC_TOTAL_FIELDS: tuple[str, ...] = (
     "list_amount",
     "discount_amount",
     "coupon_amount",
     "adjustment_amount",
     "amount_due",
+    "net_of_tax_amount",
+    "tax_amount",
+    "gross_amount",
 )
 
 
@@ -57,6 +68,12 @@ class InvoiceLine:
     net_amount: Decimal
     adjustment_amount: Decimal
     amount_due: Decimal
+    cash_amount: Decimal
+    credit_amount: Decimal
+    net_of_tax_amount: Decimal
+    tax_amount: Decimal
+    gross_amount: Decimal
+    tax_rate: Decimal = Decimal(0)
 
     def minus(self, other: InvoiceLine | None) -> InvoiceLine:
         """This line less what was already invoiced for the same service."""
@@ -64,13 +81,37 @@ class InvoiceLine:
             return self
         amounts = {f: getattr(self, f) - getattr(other, f) for f in MONEY_FIELDS}
         return InvoiceLine(
-            self.service_type_code, self.service_type_name or other.service_type_name, **amounts
+            self.service_type_code,
+            self.service_type_name or other.service_type_name,
+            **amounts,
+            tax_rate=self.tax_rate,
         )
 
     @property
     def is_zero(self) -> bool:
-        """No amount at all: a service with nothing to correct."""
-        return all(getattr(self, f) == 0 for f in MONEY_FIELDS)
+        """Nothing billed differs: nothing to correct (a shift between cash and credit alone is no note)."""
+        return all(getattr(self, f) == 0 for f in MONEY_FIELDS if f not in FUNDING_FIELDS)
+
+
+def taxed(amount: Decimal, rate: Decimal, inclusive: bool) -> tuple[Decimal, Decimal, Decimal]:
+    """(net of tax, tax, gross) of a rounded amount; the tax rounded half-up, net + tax == gross exactly.
+
+    Tax-exclusive prices: the amount is the net and VAT comes on top; tax-inclusive: the amount is the gross
+    and the VAT inside it is amount x rate / (1 + rate).
+    """
+    if inclusive:
+        tax = quantize(amount * rate / (1 + rate))
+        return amount - tax, tax, amount
+    tax = quantize(amount * rate)
+    return amount, tax, amount + tax
+
+
+@dataclass(frozen=True)
+class Funding:
+    """How the warehouse says a line was paid for: cash, credit, coupons (exact sums)."""
+
+    cash: Decimal = Decimal(0)
+    credit: Decimal = Decimal(0)
 
 
 def price_line(
@@ -81,11 +122,16 @@ def price_line(
     coupons: Decimal,
     payment: Decimal,
     rule: PriceRule,
+    tax: TaxPolicy = TaxPolicy(),
+    funding: Funding = Funding(),
 ) -> InvoiceLine:
-    """A line from exact warehouse sums: net = payment - coupons, then the price rule, then rounding."""
+    """A line from exact warehouse sums: net = payment - coupons, the price rule, rounding, then VAT."""
     net_exact = payment - coupons
     net = quantize(net_exact)
     adjustment = quantize(rule.adjustment(net_exact))
+    due = net + adjustment
+    rate = tax.rate_for(code)
+    net_of_tax, tax_amount, gross = taxed(due, rate, tax.prices_include_tax)
     return InvoiceLine(
         service_type_code=code,
         service_type_name=name,
@@ -94,7 +140,13 @@ def price_line(
         coupon_amount=quantize(coupons),
         net_amount=net,
         adjustment_amount=adjustment,
-        amount_due=net + adjustment,
+        amount_due=due,
+        cash_amount=quantize(funding.cash),
+        credit_amount=quantize(funding.credit),
+        net_of_tax_amount=net_of_tax,
+        tax_amount=tax_amount,
+        gross_amount=gross,
+        tax_rate=rate,
     )
 
 
@@ -116,6 +168,9 @@ class InvoiceDocument:
     lines: tuple[InvoiceLine, ...]
     created_at_utc: dt.datetime
     issued_at_utc: dt.datetime | None
+    prices_include_tax: bool = False
+    payment_terms_days: int = 30
+    due_date: dt.date | None = None
 
     def total(self, field: str) -> Decimal:
         """Sum of a rounded line amount: the document total is by construction the sum of its lines."""
@@ -123,8 +178,8 @@ class InvoiceDocument:
 
     @property
     def amount_due(self) -> Decimal:
-        """What the customer owes on this document (negative on a credit note)."""
-        return self.total("amount_due")
+        """What the customer owes on this document, VAT included (negative on a credit note)."""
+        return self.total("gross_amount")
 
     @property
     def label(self) -> str:
@@ -144,6 +199,8 @@ class BasisRow:
     discount_amount: Decimal
     coupon_amount: Decimal
     payment_amount: Decimal
+    cash_amount: Decimal = Decimal(0)
+    credit_amount: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -170,6 +227,8 @@ def customer_lines(basis: Iterable[BasisRow], price_book: PriceBook) -> dict[str
             row.coupon_amount,
             row.payment_amount,
             rule,
+            price_book.tax,
+            Funding(row.cash_amount, row.credit_amount),
         )
         out.setdefault(cid, (name, []))[1].append(line)
     return {cid: CustomerLines(name, tuple(lines)) for cid, (name, lines) in out.items()}
@@ -182,7 +241,12 @@ def content_hash(doc_type: str, price_rule: str, customer_name: str, lines: Iter
         "price_rule": price_rule,
         "customer_name": customer_name,
         "lines": [
-            [line.service_type_code, line.service_type_name, *(str(getattr(line, f)) for f in MONEY_FIELDS)]
+            [
+                line.service_type_code,
+                line.service_type_name,
+                str(line.tax_rate),
+                *(str(getattr(line, f)) for f in MONEY_FIELDS),
+            ]
             for line in lines
         ],
     }
@@ -192,16 +256,20 @@ def content_hash(doc_type: str, price_rule: str, customer_name: str, lines: Iter
 def invoiced_so_far(issued: Iterable[InvoiceDocument]) -> dict[str, InvoiceLine]:
     """What a customer was invoiced so far: the lines of its issued documents summed per service."""
     names: dict[str, list[str]] = {}
+    rates: dict[str, Decimal] = {}
     sums: dict[str, list[Decimal]] = {}
     for doc in issued:
         for line in doc.lines:
             code = line.service_type_code
             names.setdefault(code, []).append(line.service_type_name)
+            rates[code] = line.tax_rate
             acc = sums.setdefault(code, [Decimal(0)] * len(MONEY_FIELDS))
             for i, f in enumerate(MONEY_FIELDS):
                 acc[i] += getattr(line, f)
     return {
-        code: InvoiceLine(code, max(names[code]), **dict(zip(MONEY_FIELDS, sums[code], strict=True)))
+        code: InvoiceLine(
+            code, max(names[code]), **dict(zip(MONEY_FIELDS, sums[code], strict=True)), tax_rate=rates[code]
+        )
         for code in sorted(sums)
     }
 
@@ -217,7 +285,9 @@ def difference(
             delta = now[code].minus(invoiced.get(code))
         else:
             old = invoiced[code]
-            zero = InvoiceLine(code, old.service_type_name, **dict.fromkeys(MONEY_FIELDS, Decimal(0)))
+            zero = InvoiceLine(
+                code, old.service_type_name, **dict.fromkeys(MONEY_FIELDS, Decimal(0)), tax_rate=old.tax_rate
+            )
             delta = zero.minus(old)
         if not delta.is_zero:
             out.append(delta)
@@ -257,6 +327,12 @@ class InvoicePlan:
     create: tuple[PlannedDocument, ...]
     issue: tuple[str, ...]
     unchanged: tuple[str, ...]
+    credit_notes: frozenset[str] = frozenset()
+    prices_include_tax: bool = False
+
+    def series(self, invoice_id: str) -> str:
+        """The number series a document to issue takes: credit notes run their own."""
+        return "credit_note" if invoice_id in self.credit_notes else "invoice"
 
 
 def plan_invoices(
@@ -269,8 +345,9 @@ def plan_invoices(
 ) -> InvoicePlan:
     """Bring the month's documents (of the price book's issuer) in line with what the warehouse says now.
 
-    Without an issued invoice a customer gets (or keeps, when unchanged) one draft invoice. With one, the
-    difference to everything issued becomes one draft credit/debit note; no difference, no document.
+    Without an issued invoice a customer gets (or keeps, when unchanged) one draft invoice, or a credit note
+    when the month's total is negative. With one, the difference to everything issued becomes one draft
+    credit/debit note; no difference, no document.
     `issue=True` puts every document this produced in the numbering order, customers sorted.
     """
     issuer = price_book.issuer.name
@@ -278,6 +355,7 @@ def plan_invoices(
     to_issue: list[str] = []
     unchanged: list[str] = []
     dropped: list[str] = []
+    credit_notes: set[str] = set()
     by_customer: dict[str, list[InvoiceDocument]] = {}
     for doc in documents:
         if doc.issuer == issuer:
@@ -287,16 +365,18 @@ def plan_invoices(
         now = current.get(cid, CustomerLines("", ()))
         mine = by_customer.get(cid, [])
         name = now.customer_name or next((d.customer_name for d in mine), cid)
-        invoice = next((d for d in mine if d.doc_type == "invoice" and d.status == "issued"), None)
+        invoice = next((d for d in mine if d.corrects_invoice_id is None and d.status == "issued"), None)
         if invoice is None:
-            doc_type, corrects, doc_lines = "invoice", None, now.lines
-            drafts = [d for d in mine if d.status == "draft" and d.doc_type == "invoice"]
+            corrects, doc_lines = None, now.lines
+            total = sum((line.gross_amount for line in doc_lines), Decimal(0))
+            doc_type = "credit_note" if total < 0 else "invoice"
+            drafts = [d for d in mine if d.status == "draft" and d.corrects_invoice_id is None]
         else:
             doc_lines = difference(now.lines, invoiced_so_far(d for d in mine if d.status == "issued"))
-            total = sum((line.amount_due for line in doc_lines), Decimal(0))
+            total = sum((line.gross_amount for line in doc_lines), Decimal(0))
             doc_type = "credit_note" if total < 0 else "debit_note"
             corrects = invoice.invoice_id
-            drafts = [d for d in mine if d.status == "draft" and d.doc_type != "invoice"]
+            drafts = [d for d in mine if d.status == "draft" and d.corrects_invoice_id is not None]
         price_rule = price_book.rule_for(cid).label
         digest = content_hash(doc_type, price_rule, name, doc_lines)
         keep = next(
@@ -325,6 +405,8 @@ def plan_invoices(
             )
         if issue:
             to_issue.append(target)
+            if doc_type == "credit_note":
+                credit_notes.add(target)
     return InvoicePlan(
         month=month,
         issuer=price_book.issuer,
@@ -332,6 +414,8 @@ def plan_invoices(
         create=tuple(created),
         issue=tuple(to_issue),
         unchanged=tuple(unchanged),
+        credit_notes=frozenset(credit_notes),
+        prices_include_tax=price_book.tax.prices_include_tax,
     )
 
 

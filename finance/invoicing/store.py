@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import duckdb
+import polars as pl
 import pyarrow as pa
 
 from finance.invoicing.planning import (
@@ -99,6 +100,7 @@ def list_invoices(
                     service_type_code=row["service_type_code"],
                     service_type_name=row["service_type_name"] or "",
                     **{f: quantize(row[f]) for f in MONEY_FIELDS},
+                    tax_rate=row["tax_rate"].normalize(),
                 )
             )
     return [
@@ -117,6 +119,9 @@ def list_invoices(
             lines=tuple(lines[invoice_id]),
             created_at_utc=head["created_at_utc"],
             issued_at_utc=head["issued_at_utc"],
+            prices_include_tax=bool(head["prices_include_tax"]),
+            payment_terms_days=int(head["payment_terms_days"]),
+            due_date=head["due_date"],
         )
         for invoice_id, head in heads.items()
     ]
@@ -149,6 +154,8 @@ def _insert_documents(con: duckdb.DuckDBPyConnection, plan: InvoicePlan) -> None
             "price_rule": pa.array([d.price_rule for d in docs], pa.string()),
             **{f: pa.array([d.total(f) for d in docs], _MONEY) for f in DOC_TOTAL_FIELDS},
             "content_hash": pa.array([d.content_hash for d in docs], pa.string()),
+            "prices_include_tax": pa.array([plan.prices_include_tax] * n, pa.bool_()),
+            "payment_terms_days": pa.array([plan.issuer.payment_terms_days] * n, pa.int32()),
             "created_at_utc": pa.array([now] * n, pa.timestamp("us")),
         }
     )
@@ -166,6 +173,7 @@ def _insert_documents(con: duckdb.DuckDBPyConnection, plan: InvoicePlan) -> None
                 f: pa.array([getattr(line, f) for d in docs for line in d.lines], _MONEY)
                 for f in MONEY_FIELDS
             },
+            "tax_rate": pa.array([line.tax_rate for d in docs for line in d.lines], pa.decimal128(9, 6)),
         }
     )
     with registered(con, "invoice_rows", invoice_rows), registered(con, "invoice_line_rows", line_rows):
@@ -173,20 +181,33 @@ def _insert_documents(con: duckdb.DuckDBPyConnection, plan: InvoicePlan) -> None
         con.execute(sql("insert_invoice_lines", package="finance"))
 
 
-def _issue(con: duckdb.DuckDBPyConnection, plan: InvoicePlan) -> None:
-    """Take the next numbers of the issuer's gapless sequence and freeze the plan's documents under them."""
-    invoice_ids = plan.issue
-    if not invoice_ids:
-        return
+def _reserve(con: duckdb.DuckDBPyConnection, series: str, prefix: str, count: int) -> list[str]:
+    """The next `count` numbers of one gapless series (invoices and credit notes each have their own)."""
     row = con.execute(
         sql("reserve_invoice_numbers", package="finance"),
-        {"issuer": plan.issuer.name, "prefix": plan.issuer.prefix, "count": len(invoice_ids)},
+        {"issuer": series, "prefix": prefix, "count": count},
     ).fetchone()
     assert row is not None
-    numbers = invoice_numbers(str(row[0]), int(row[1]), len(invoice_ids))
+    return invoice_numbers(str(row[0]), int(row[1]), count)
+
+
+def _issue(con: duckdb.DuckDBPyConnection, plan: InvoicePlan) -> None:
+    """Take the next numbers of the issuer's series and freeze the plan's documents under them."""
+    if not plan.issue:
+        return
+    credit = [i for i in plan.issue if plan.series(i) == "credit_note"]
+    others = [i for i in plan.issue if plan.series(i) != "credit_note"]
+    ids: list[str] = []
+    numbers: list[str] = []
+    if others:
+        ids += others
+        numbers += _reserve(con, plan.issuer.name, plan.issuer.prefix, len(others))
+    if credit:
+        ids += credit
+        numbers += _reserve(con, f"{plan.issuer.name} (credit notes)", plan.issuer.credit_prefix, len(credit))
     rows = pa.table(
         {
-            "invoice_id": pa.array(list(invoice_ids), pa.string()),
+            "invoice_id": pa.array(ids, pa.string()),
             "invoice_number": pa.array(numbers, pa.string()),
         }
     )
@@ -210,6 +231,11 @@ def generate_invoices(
     dt.date.fromisoformat(f"{month}-01")
     with transaction(con):
         current = current_lines(con, month, price_book, customer_id, association_type)
+        if customer_id is not None and not current and not customer_known(con, customer_id):
+            raise LookupError(
+                f"unknown customer {customer_id!r}: not in billing.customers nor in any invoice; "
+                'check the id (pbw sql "SELECT customer_id, customer FROM billing.customers")'
+            )
         plan = plan_invoices(month, current, list_invoices(con, month, customer_id), price_book, issue)
         _drop_drafts(con, plan.drop)
         _insert_documents(con, plan)
@@ -223,6 +249,37 @@ def generate_invoices(
     )
 
 
-def void_invoice(con: duckdb.DuckDBPyConnection, invoice_id: str) -> None:
-    """Void a document; it keeps its number, and the next run invoices the customer afresh."""
+def customer_known(con: duckdb.DuckDBPyConnection, customer_id: str) -> bool:
+    """Whether the warehouse knows the customer (a customer row, a fee record or a document)."""
+    row = con.execute(
+        sql("select_customer_known", package="finance"), {"customer_id": customer_id}
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def void_invoice(con: duckdb.DuckDBPyConnection, number: str) -> str:
+    """Void an issued document by its number (or a draft by its id); it stays on record with its number.
+
+    Returns the voided document's id; the next run invoices the customer afresh. Unknown or already void:
+    LookupError saying what to do.
+    """
+    row = con.execute(sql("select_document_by_number", package="finance"), {"number": number}).fetchone()
+    if row is None:
+        raise LookupError(
+            f"no document numbered {number!r}; list the month's numbers with `pbw invoice --month YYYY-MM`"
+        )
+    invoice_id, status = str(row[0]), str(row[1])
+    if status == "void":
+        raise LookupError(f"document {number!r} is already void; nothing to do")
     con.execute(sql("void_invoice", package="finance"), {"invoice_id": invoice_id, "now_utc": _now()})
+    return invoice_id
+
+
+def read_fee_records(
+    con: duckdb.DuckDBPyConnection, month: str, customer_id: str, association_type: str = "2"
+) -> pl.DataFrame:
+    """Every fee record behind a customer's documents of the month (the detail attachment), exact amounts."""
+    return con.sql(
+        sql("select_invoice_detail", package="finance"),
+        params={"month": month, "customer_id": customer_id, "association_type": association_type},
+    ).pl()

@@ -14,7 +14,9 @@ WITH by_name AS (
         sum(r.coupon_amount) AS coupon_amount,
         sum(r.flexipurchase_coupon_amount) AS flexipurchase_coupon_amount,
         sum(r.stored_value_card_amount) AS stored_value_card_amount,
-        sum(r.payment_amount) AS payment_amount
+        sum(r.payment_amount) AS payment_amount,
+        sum(r.cash_amount) AS cash_amount,
+        sum(r.credit_amount) AS credit_amount
     FROM billing.consumption_records AS r
     WHERE r.bill_cycle = $month
         AND r.association_type = $association_type
@@ -30,7 +32,9 @@ sums AS (
         coalesce(sum(discount_amount), 0) AS discount_amount,
         coalesce(sum(coupon_amount), 0) + coalesce(sum(flexipurchase_coupon_amount), 0)
         + coalesce(sum(stored_value_card_amount), 0) AS coupon_amount,
-        coalesce(sum(payment_amount), 0) AS payment_amount
+        coalesce(sum(payment_amount), 0) AS payment_amount,
+        coalesce(sum(cash_amount), 0) AS cash_amount,
+        coalesce(sum(credit_amount), 0) AS credit_amount
     FROM by_name
     GROUP BY customer_id, service_type_code
 )
@@ -42,7 +46,9 @@ SELECT
     s.list_amount,
     s.discount_amount,
     s.coupon_amount,
-    s.payment_amount
+    s.payment_amount,
+    s.cash_amount,
+    s.credit_amount
 FROM sums AS s
 LEFT JOIN (
     SELECT customer_id, max(coalesce(customer, account_name)) AS customer_name

@@ -15,6 +15,9 @@ SELECT
     i.price_rule,
     i.created_at_utc,
     i.issued_at_utc,
+    i.prices_include_tax,
+    i.payment_terms_days,
+    i.due_date,
     l.line_no,
     l.service_type_code,
     l.service_type_name,
@@ -23,7 +26,13 @@ SELECT
     l.coupon_amount,
     l.net_amount,
     l.adjustment_amount,
-    l.amount_due
+    l.amount_due,
+    l.cash_amount,
+    l.credit_amount,
+    l.tax_rate,
+    l.net_of_tax_amount,
+    l.tax_amount,
+    l.gross_amount
 FROM marts.invoices AS i
 LEFT JOIN marts.invoice_lines AS l ON l.invoice_id = i.invoice_id
 WHERE i.month = $month

@@ -177,5 +177,5 @@ def test_restatement_after_issue_gives_exactly_one_note(
         (d.invoice_id, "issued") for d in issued
     ]
     invoice = next(d for d in issued if d.customer_id == note.customer_id)
-    now_due = sum(line.amount_due for line in now[note.customer_id].lines)
+    now_due = sum(line.gross_amount for line in now[note.customer_id].lines)  # amount_due: incl. VAT
     assert invoice.amount_due + note.amount_due == now_due

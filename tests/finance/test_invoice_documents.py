@@ -39,19 +39,25 @@ def issued(
     docs = {d.customer_id: d for d in generate_invoices(con, MONTH, BOOK, issue=True).issued}
     warehouse_due = dict(
         con.execute(
-            "SELECT customer_id, amount_due FROM marts.invoices WHERE status = 'issued' ORDER BY customer_id"
+            "SELECT customer_id, gross_amount FROM marts.invoices "
+            "WHERE status = 'issued' ORDER BY customer_id"
         ).fetchall()
     )
     con.close()
     return docs, root / "out", warehouse_due
 
 
+def pdf_text(path: Path) -> str:
+    """The first page's text; pypdf reads fpdf2's embedded CID encoding CMap as one-byte codes (NULs)."""
+    return pypdf.PdfReader(str(path)).pages[0].extract_text().replace("\x00", "")
+
+
 def test_pdf_contains_the_key_totals(issued: Issued) -> None:
     docs, out, due = issued
     doc = docs["C1"]
-    files = write_invoice_files(doc, BOOK.issuer, out)
-    text = pypdf.PdfReader(str(files["pdf"])).pages[0].extract_text()
-    assert f"Amount due: {money(due['C1'])} CNY" in text
+    files = write_invoice_files(doc, BOOK, out, lang="en")
+    text = pdf_text(files["pdf"])
+    assert f"Total due: {money(due['C1'])} CNY" in text
     assert doc.invoice_number in text
     assert f"Total {money(doc.total('list_amount'))}" in text
     assert "discount 5%" in text
@@ -59,8 +65,9 @@ def test_pdf_contains_the_key_totals(issued: Issued) -> None:
 
 def test_html_has_totals_and_escapes_text(issued: Issued) -> None:
     docs, out, due = issued
-    html = write_invoice_files(docs["C1"], BOOK.issuer, out)["html"].read_text(encoding="utf-8")
+    html = write_invoice_files(docs["C1"], BOOK, out)["html"].read_text(encoding="utf-8")
     assert f'<td class="num" id="amount-due">{money(due["C1"])}</td>' in html
+    assert f'<td class="num" id="total-due">{money(due["C1"])} CNY</td>' in html
     assert "<script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in html
     assert "http" not in html.split("<style>")[0]
@@ -69,12 +76,12 @@ def test_html_has_totals_and_escapes_text(issued: Issued) -> None:
 def test_xlsx_opens_with_polars_and_totals_equal_the_warehouse(issued: Issued) -> None:
     docs, out, due = issued
     for customer_id, doc in docs.items():
-        path = write_invoice_files(doc, BOOK.issuer, out)["xlsx"]
-        lines = pl.read_excel(path, sheet_name="invoice", read_options={"header_row": 11})
-        total = sum(Decimal(str(v)) for v in lines["amount_due"].to_list())
+        path = write_invoice_files(doc, BOOK, out)["xlsx"]
+        lines = pl.read_excel(path, sheet_name="invoice", read_options={"header_row": 13})
+        total = sum(Decimal(str(v)) for v in lines["gross_amount"].to_list())
         assert total == due[customer_id]
         meta = pl.read_excel(path, sheet_name="invoice", has_header=False).to_dicts()
-        names = {row["column_0"]: row["column_1"] for row in meta[:10]}
+        names = {row["column_0"]: row["column_1"] for row in meta[:12]}
         assert names["number"] == doc.invoice_number
 
 
@@ -82,7 +89,7 @@ def test_csv_and_xlsx_neutralise_formulas_but_keep_numbers(issued: Issued) -> No
     docs, out, _ = issued
     doc = docs["C2"]
     assert doc.customer_name.startswith("=")
-    files = write_invoice_files(doc, BOOK.issuer, out)
+    files = write_invoice_files(doc, BOOK, out)
     with files["csv"].open(encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
     assert {r["customer_name"] for r in rows} == {"'" + doc.customer_name}

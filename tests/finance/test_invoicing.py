@@ -118,7 +118,7 @@ def test_restatement_after_issue_gives_exactly_one_note(warehouse: Warehouse) ->
     assert len(run.created) == 1
     note = run.created[0]
     assert (note.customer_id, note.doc_type, note.status) == ("C2", "credit_note", "issued")
-    assert note.invoice_number == "EP-000003"
+    assert note.invoice_number == "EP-CN-000001"  # credit notes run their own series
     assert [line.service_type_code for line in note.lines] == ["hws.service.type.ebs"]
     invoice = next(d for d in list_invoices(con, MONTH, "C2") if d.doc_type == "invoice")
     assert note.corrects_invoice_id == invoice.invoice_id
@@ -140,7 +140,7 @@ def test_restatement_after_issue_gives_exactly_one_note(warehouse: Warehouse) ->
 def test_void_then_regenerate_issues_a_fresh_invoice(warehouse: Warehouse) -> None:
     con, _ = warehouse
     run = generate_invoices(con, MONTH, BOOK, customer_id="C1", issue=True)
-    void_invoice(con, run.issued[0].invoice_id)
+    void_invoice(con, run.issued[0].invoice_number)
     fresh = generate_invoices(con, MONTH, BOOK, customer_id="C1", issue=True)
     assert fresh.issued[0].invoice_number == "EP-000002"
     assert fresh.issued[0].amount_due == run.issued[0].amount_due
@@ -179,6 +179,26 @@ def test_example_price_book_loads() -> None:
             id="typo",
         ),
         pytest.param('[issuer\nname = "X"\n', r"not valid TOML.*line 1", id="syntax"),
+        pytest.param(
+            '[issuer]\nname = "X"\nprefix = "P"\n[tax]\nvat_rate = "6"\n',
+            r"tax\.vat_rate \(line 5\): a VAT rate is a fraction like \"0\.06\"",
+            id="vat-as-percent",
+        ),
+        pytest.param(
+            '[issuer]\nname = "X"\nprefix = "P"\n[tax]\nprices = "gross"\n',
+            r"tax\.prices \(line 5\): must be \"tax_exclusive\" or \"tax_inclusive\"",
+            id="prices-mode",
+        ),
+        pytest.param(
+            '[issuer]\nname = "X"\nprefix = "P"\npayment_terms_days = "30"\n',
+            r"issuer\.payment_terms_days \(line 4\): must be a whole number of days",
+            id="terms-as-text",
+        ),
+        pytest.param(
+            '[issuer]\nname = "X"\nprefix = "P"\n[customers.c1]\nlang = "fr"\n',
+            r"customers\.c1\.lang \(line 5\): must be one of zh, en, both",
+            id="lang",
+        ),
     ],
 )
 def test_price_book_errors_name_the_key_and_line(tmp_path: Path, text: str, message: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import re
 import xml.etree.ElementTree as ET
 from decimal import Decimal
@@ -134,5 +135,54 @@ def test_cli_reconcile_exit_codes_and_invoice_files(
     out = capsys.readouterr().out
     assert "2 created, 2 issued" in out
     files = sorted(p.name for p in (tmp_path / "reports" / MONTH / "invoices").iterdir())
-    assert files == [f"ECP-INV-00000{n}.{ext}" for n in (1, 2) for ext in ("csv", "html", "pdf", "xlsx")]
+    expected = [
+        f"ECP-INV-00000{n}{ext}" for n in (1, 2) for ext in ("-detail.xlsx", ".csv", ".html", ".pdf", ".xlsx")
+    ]
+    assert files == sorted([*expected, f"einvoice-{MONTH}.csv"])
+    assert run_cli(["invoice", "--month", MONTH, "--void", "ECP-INV-000999"]) == 2
+    assert "no document numbered 'ECP-INV-000999'" in capsys.readouterr().err
+    assert run_cli(["invoice", "--month", MONTH, "--customer", "nobody"]) == 2
+    assert "unknown customer 'nobody'" in capsys.readouterr().err
+    assert run_cli(["invoice", "--month", MONTH, "--void", "ECP-INV-000001"]) == 0
+    assert "ECP-INV-000001" not in capsys.readouterr().out.split("files:")[0].split("total incl. VAT")[1]
     assert run_cli(["invoice", "--month", MONTH, "--price-book", str(tmp_path / "missing.toml")]) == 2
+
+
+def test_xlsx_findings_have_one_column_per_key_and_equal_the_warehouse(broken_month: BrokenMonth) -> None:
+    _, paths, facts = broken_month
+    findings = facts["result"].findings
+    for kind in set(findings["kind"].to_list()):
+        sheet = pl.read_excel(paths["xlsx"], sheet_name=kind, infer_schema_length=0)
+        rows = findings.filter(pl.col("kind") == kind)
+        keys = [json.loads(k) for k in rows["keys"].to_list()]
+        key_names = list(dict.fromkeys(name for k in keys for name in k))
+        assert "keys" not in sheet.columns
+        assert [c for c in sheet.columns if c in key_names] == key_names
+        got = sorted(
+            (
+                tuple(row[k] for k in key_names),
+                *(
+                    None if row[a] is None else Decimal(row[a])
+                    for a in ("left_amount", "right_amount", "difference")
+                ),
+                row["status"],
+            )
+            for row in sheet.iter_rows(named=True)
+        )
+        want = sorted(
+            (
+                tuple(None if k.get(n) is None else str(k[n]) for n in key_names),
+                *(
+                    None if row[a] is None else row[a].normalize()
+                    for a in ("left_amount", "right_amount", "difference")
+                ),
+                row["status"],
+            )
+            for k, row in zip(keys, rows.iter_rows(named=True), strict=True)
+        )
+        assert [g[1:] for g in got] == [w[1:] for w in want]
+        assert [g[0] for g in got] == [w[0] for w in want]
+        if kind == "detail_vs_bill":
+            assert set(sheet["customer_name"].to_list()) >= {"Acme Cloud Ltd"}
+        if kind == "sweep_count":
+            assert all("." not in v for v in sheet["left_amount"].drop_nulls().to_list())

@@ -1,0 +1,31 @@
+-- The fee records behind a customer's invoice (owner: invoicing): the detail attachment. Grain: record id.
+-- Names beside ids so the customer can match its resources. bill_date is a Beijing date.
+-- Params: $month, $customer_id, $association_type.
+SELECT
+    r.id AS record_id,
+    r.bill_date,
+    r.service_type_code,
+    r.service_type_name,
+    r.region_code,
+    r.region_name,
+    r.resource_type_code,
+    r.resource_type_name,
+    r.resource_id,
+    r.resource_name,
+    r.product_spec_desc,
+    r.charging_mode,
+    r.usage_amount AS usage_quantity,
+    r.official_amount AS list_amount,
+    r.official_discount_amount AS discount_amount,
+    coalesce(r.coupon_amount, 0) + coalesce(r.flexipurchase_coupon_amount, 0)
+    + coalesce(r.stored_value_card_amount, 0) AS coupon_amount,
+    r.cash_amount,
+    r.credit_amount,
+    r.payment_amount,
+    coalesce(r.payment_amount, 0) - (coalesce(r.coupon_amount, 0) + coalesce(r.flexipurchase_coupon_amount, 0)
+    + coalesce(r.stored_value_card_amount, 0)) AS net_amount
+FROM billing.consumption_records AS r
+WHERE r.bill_cycle = $month
+    AND r.customer_id = $customer_id
+    AND r.association_type = $association_type
+ORDER BY r.bill_date, r.service_type_code, r.resource_id, r.id
