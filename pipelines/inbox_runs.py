@@ -44,7 +44,9 @@ def file_result(name: str, result: ExecuteInProcessResult) -> FileResult:
         md = _values(event.step_materialization_data.materialization.metadata)
         if md.get("outcome") == "loaded":
             quarantined = int(str(md.get("quarantined", 0)))
-            detail = f"{md.get('mode')}: {md.get('periods')}; {md.get('rows')} rows from the file"
+            rows = int(str(md.get("rows", 0)))
+            plural = "" if rows == 1 else "s"
+            detail = f"{md.get('mode')}: {md.get('periods')}; {rows} row{plural} from the file"
             detail += f", {quarantined} quarantined" if quarantined else ""
             if not result.success:
                 detail += "; a check of the run failed: " + "; ".join(failure_lines(result) or ["see the UI"])
@@ -55,7 +57,7 @@ def file_result(name: str, result: ExecuteInProcessResult) -> FileResult:
         failure = event.step_failure_data.user_failure_data
         md = _values(failure.metadata) if failure is not None else {}
         if md.get("outcome") in ("held", "rejected"):
-            reason = str(md.get("reason", "")).splitlines()[0]
+            reason = str(md.get("reason", "")).splitlines()[0].removeprefix(f"{name}: ")
             where = f"{md.get('moved_to')}{inbox.REASON_SUFFIX}"
             return FileResult(name, str(md["outcome"]), f"{reason}; see {where}")
     lines = failure_lines(result, verbose=verbose())

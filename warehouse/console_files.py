@@ -26,7 +26,7 @@ from schemas.codes import canonical_incentive_status
 from schemas.columns import Column, DatasetSpec, normalize_header
 from schemas.incentive_records import SPEC
 from schemas.validation import ERRORS_COLUMN
-from warehouse.console_encoding import decode_export
+from warehouse.console_encoding import EncodingRefused, decode_export
 from warehouse.console_xlsx import FormulaScan, scan_formulas
 from warehouse.parse import INDEX, PageParser
 
@@ -91,7 +91,7 @@ def read_text_table(path: Path) -> tuple[pl.DataFrame, FormulaScan]:
             return _read_csv(path), FormulaScan(None)
         scan = scan_formulas(path)
         return pl.read_excel(path, infer_schema_length=0, drop_empty_rows=False), scan
-    except ExportFormatError:
+    except (ExportFormatError, EncodingRefused):
         raise
     except (ValueError, pl.exceptions.PolarsError) as exc:  # fastexcel and polars raise their own types
         kind = "workbook" if suffix != ".csv" else "CSV file"

@@ -90,9 +90,9 @@ def test_encodings_are_detected_and_names_kept_exactly(tmp_path: Path, encoding:
 def test_unclear_encodings_are_refused_with_the_reason(tmp_path: Path, data: bytes, why: str) -> None:
     path = tmp_path / "export.csv"
     path.write_bytes(data)
-    with writer(tmp_path / "w.duckdb") as con:
-        with pytest.raises(ValueError, match="save it as CSV UTF-8") as caught:
-            load_incentives(con, path)
+    refused = pytest.raises(ValueError, match="save it as CSV UTF-8")
+    with writer(tmp_path / "w.duckdb") as con, refused as caught:
+        load_incentives(con, path)
     assert why in str(caught.value)
     assert table(tmp_path / "w.duckdb") == []
 
