@@ -114,8 +114,9 @@ def calls_by_endpoint(stats: dict[str, Any]) -> dict[str, int]:
 def run(scale: Scale, out: Path) -> dict[str, Any]:
     """Run one daily run against the limited sandbox; compare with the twin's minimum."""
     day = date.fromisoformat(TODAY) - timedelta(days=1)
-    sizes = {"seed": SEED, "customers": scale.b2_customers, "records_per_day": scale.b2_records_per_day,
-             "extra_args": warm_args(day), "start_timeout": WARM_TIMEOUT_S}
+    sizes: dict[str, Any] = {"seed": SEED, "customers": scale.b2_customers,
+                             "records_per_day": scale.b2_records_per_day,
+                             "extra_args": warm_args(day), "start_timeout": WARM_TIMEOUT_S}
     with sandbox(rate_limit=str(scale.b2_rate_limit), **sizes) as box:
         with sandbox(rate_limit="off", **sizes) as twin:
             minimum = minimum_calls(Credentials.from_env(twin.env), day, scale.b2_lookback)

@@ -133,11 +133,12 @@ def _read_exports(process: subprocess.Popen[str], timeout: float) -> dict[str, s
 
     def pump() -> None:
         assert process.stdout is not None
-        for line in process.stdout:
-            if not found.is_set():
-                lines.append(line)
-                if "PBW_ENDPOINT=" in line:
-                    found.set()
+        with process.stdout:  # closed at end of file (the sandbox stopped), not left to the garbage collector
+            for line in process.stdout:
+                if not found.is_set():
+                    lines.append(line)
+                    if "PBW_ENDPOINT=" in line:
+                        found.set()
 
     threading.Thread(target=pump, daemon=True).start()
     if not found.wait(timeout):
@@ -189,9 +190,9 @@ def run_child(module: str, args: Sequence[str], env: Mapping[str, str], cwd: Pat
     prefix = ["-m", "pyinstrument", "--renderer", "text", "--outfile", str(profile)] if profile else []
     argv = [sys.executable, *prefix, "-m", module, *args]
     started = time.perf_counter()
-    process = subprocess.Popen(argv, cwd=cwd, env=dict(env), stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-    peak, out, err = _sample_peak_rss(process, timeout)
+    with subprocess.Popen(argv, cwd=cwd, env=dict(env), stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True) as process:  # closes the pipes
+        peak, out, err = _sample_peak_rss(process, timeout)
     wall = time.perf_counter() - started
     result: dict[str, Any] = {}
     for line in out.splitlines():
@@ -259,11 +260,11 @@ class Series:
     """Repeated measurements of one contender; medians are what the table shows."""
 
     name: str
-    runs: list[dict[str, float]] = field(default_factory=list)
+    runs: list[dict[str, float | None]] = field(default_factory=list)
 
-    def add(self, **values: float) -> None:
+    def add(self, **values: float | None) -> None:
         self.runs.append(values)
 
     def median(self, key: str) -> float | None:
-        values = [run[key] for run in self.runs if run.get(key) is not None]
+        values = [v for run in self.runs if (v := run.get(key)) is not None]
         return statistics.median(values) if values else None

@@ -36,7 +36,7 @@ BENCHMARKS: dict[str, Callable[[Scale, Path], dict[str, Any]]] = {
 
 def machine() -> dict[str, Any]:
     """What the numbers were measured on: they mean little without it."""
-    versions = {}
+    versions: dict[str, str | None] = {}
     for name in ("duckdb", "polars", "pyarrow", "httpx", "orjson", "dlt", "dagster"):
         try:
             versions[name] = version(name)

@@ -114,10 +114,10 @@ def main(argv: list[str] | None = None) -> int:
     seconds = time.monotonic() - started
     if not args.only:
         write_results(outcomes, seconds)
-    killed = sum(o.killed for o in outcomes)
+    n_killed = sum(o.killed for o in outcomes)
     survived = [o.mutation.name for o in outcomes if not o.killed and not o.mutation.equivalent]
-    print(f"{killed} killed, {len(outcomes) - killed} survived of {len(outcomes)} mutations "
-          f"({100 * killed / max(len(outcomes), 1):.0f}%); results in {RESULTS.relative_to(ROOT)}")
+    print(f"{n_killed} killed, {len(outcomes) - n_killed} survived of {len(outcomes)} mutations "
+          f"({100 * n_killed / max(len(outcomes), 1):.0f}%); results in {RESULTS.relative_to(ROOT)}")
     if survived:
         print("survivors without an explanation: " + ", ".join(survived))
     return 0 if not survived else 1

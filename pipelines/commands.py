@@ -47,8 +47,8 @@ from pipelines.run_recovery import process_tags, recover_dead_runs, sweep_spool
 from warehouse.connection import warehouse_path
 
 DATASETS = (*DAILY_ASSETS, "monthly_bills")
-QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
-VERBOSE = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+QUIET: dict[str, object] = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+VERBOSE: dict[str, object] = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 """The progress bar and one line per failed step are the CLI's output; step logs stay in the run's event
 log (and the UI), and reach the terminal with `pbw -v`."""
 

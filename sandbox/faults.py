@@ -43,8 +43,8 @@ class FaultPlan:
             if not sep:
                 raise ValueError(f"fault {part!r} needs a value, e.g. http500:0.05")
             if kind == "slow":
-                probability, at, delay = value.partition("@")
-                slow_p, slow_s = (float(probability), _duration(delay)) if at else (1.0, _duration(value))
+                share, at, delay = value.partition("@")
+                slow_p, slow_s = (float(share), _duration(delay)) if at else (1.0, _duration(value))
                 continue
             if kind not in KINDS:
                 raise ValueError(f"unknown fault {kind!r} (known: {', '.join((*KINDS, 'slow'))})")

@@ -15,7 +15,7 @@ import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qsl
 
 from partner_center import signing
@@ -142,7 +142,7 @@ class SandboxApp:
                 values["__path__"] = path_arg
             request = Request(method, path, raw_path, query, headers, body, Params(values), name)
             if fault in PAGING_KINDS:
-                request.params.values.setdefault("__fault__", fault)
+                values.setdefault("__fault__", fault)  # the dict request.params reads
             answer = handler(self, request)
             if fault == "truncate":
                 self.stats.faults["truncate"] += 1
@@ -153,7 +153,7 @@ class SandboxApp:
         except Exception:  # the gateway never shows a stack trace
             return Answer(500, dumps({"error_code": "CBC.0999", "error_msg": "System error."}))
 
-    async def early_fault(self, fault: str, send: Send) -> Answer | bool | None:
+    async def early_fault(self, fault: str, send: Send) -> Answer | Literal[False] | None:
         """Faults that replace the answer: 500, timeout (504 after a hold), reset (no answer at all)."""
         if fault == "http500":
             self.stats.faults["http500"] += 1

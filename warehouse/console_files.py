@@ -106,10 +106,10 @@ def read_text_table(path: Path) -> tuple[pl.DataFrame, FormulaScan]:
 def header_map(spec: DatasetSpec, headers: list[str], name: str) -> tuple[dict[str, str], list[str]]:
     """Header -> column for known headers, plus the unknown headers; raises when a required one is missing."""
     aliases: dict[str, Column] = {}
-    for column in spec.columns:
-        for alias in (*column.headers, column.name):
-            if column.headers:
-                aliases[normalize_header(alias)] = column
+    for known in spec.columns:
+        for alias in (*known.headers, known.name):
+            if known.headers:
+                aliases[normalize_header(alias)] = known
     mapped: dict[str, str] = {}
     unknown: list[str] = []
     for header in headers:

@@ -35,7 +35,7 @@ def export_parquet(con: duckdb.DuckDBPyConnection, table: str, target: Path) -> 
         raise ValueError(f"no table {table!r} in the warehouse")
     ident = f'"{schema}"."{name}"'
     partition = PARTITION_COLUMNS.get(table)
-    batches = con.sql(sql("select_all_rows").format(table=ident)).fetch_record_batch()
+    batches = con.sql(sql("select_all_rows").format(table=ident)).to_arrow_reader()
     rows = 0
 
     def counted() -> Iterator[pa.RecordBatch]:

@@ -176,7 +176,7 @@ class RawCache:
         )
 
 
-LEDGER_CONFIG = {"memory_limit": "24MB", "threads": "1"}
+LEDGER_CONFIG: dict[str, str | bool | int | float | list[str]] = {"memory_limit": "24MB", "threads": "1"}
 
 
 class DuckKeyLedger:
@@ -243,7 +243,8 @@ def validated_batches(
                 outside = outside.with_columns(
                     pl.col(spec.partition_column)
                     .cast(pl.String)
-                    .map_elements(lambda v, r=reason: [f"{r}: {v}"], return_dtype=pl.List(pl.String))
+                    # the default binds this loop's reason (B023); mypy cannot infer a lambda with a default
+                    .map_elements(lambda v, r=reason: [f"{r}: {v}"], return_dtype=pl.List(pl.String))  # type: ignore[misc]
                     .alias("_reasons")
                 )
                 quarantine_frame(outside, spec, parts, staging.quarantine, raw)

@@ -55,9 +55,9 @@ PAGE_SCHEMA = pa.schema([(n, pa.string()) for n in _STRINGS] + [(n, pa.int64()) 
 class SdkHmacAuth(AuthConfigBase):
     """SDK-HMAC-SHA256 as a requests auth hook: the one piece of custom code a dlt user must write."""
 
-    ak: TSecretStrValue = None
-    sk: TSecretStrValue = None
-    domain_id: str = None
+    ak: TSecretStrValue = None  # type: ignore[assignment]  # dlt configspec: required, None until resolved
+    sk: TSecretStrValue = None  # type: ignore[assignment]  # dlt configspec: required, None until resolved
+    domain_id: str = None  # type: ignore[assignment]  # dlt configspec: required, None until resolved
 
     def __call__(self, request: PreparedRequest) -> PreparedRequest:
         parts = urlsplit(request.url or "")
@@ -65,6 +65,7 @@ class SdkHmacAuth(AuthConfigBase):
         request.url = urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
         body = request.body or b""
         body = body.encode() if isinstance(body, str) else body
+        assert isinstance(body, bytes), "a streamed request body cannot be signed"
         creds = Credentials(f"{parts.scheme}://{parts.netloc}", self.ak, self.sk, self.domain_id)
         request.headers.update(signed_headers(creds, request.method or "GET", request.url, body))
         return request
@@ -81,7 +82,7 @@ def _paginator() -> OffsetPaginator:
 def rest_source(creds: Credentials, sweeps: list[dict[str, Any]]) -> Any:
     """The declarative source: a parent resource of sweeps and a child that resolves its parameters."""
     @dlt.resource(name="sweeps", selected=False)
-    def parent() -> Iterator[dict[str, Any]]:
+    def parent() -> Iterator[list[dict[str, Any]]]:
         yield sweeps
 
     params = {key: f"{{resources.sweeps.{key}}}" for key in sweeps[0]}

@@ -92,8 +92,8 @@ def adjust_records(app: Context, req: Request) -> Answer:
         if (not customer_id or r["customer_id"] == customer_id)
         and (not trans_id or r["trans_id"] == trans_id)
         and (not operation or r["operation_type"] == operation)
-        and (begin is None or r["operation_time"] >= utc_text(begin))
-        and (end is None or r["operation_time"] <= utc_text(end))
+        and (begin is None or str(r["operation_time"]) >= utc_text(begin))
+        and (end is None or str(r["operation_time"]) <= utc_text(end))
     ]
     return ok({"total_count": len(rows), "records": window(rows, offset, limit)})
 

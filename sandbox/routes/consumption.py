@@ -55,7 +55,7 @@ def fee_records(app: Context, req: Request) -> Answer:
             else [
                 r
                 for r in served
-                if (begin is None or begin <= r.bill_date <= end)  # type: ignore[operator]
+                if (begin is None or end is None or begin <= r.bill_date <= end)
                 and (not service or r.service.code == service)
                 and (not region or r.region_code == region)
                 and (charging_mode is None or r.charging_mode == charging_mode)

@@ -13,7 +13,7 @@ from sandbox.routes.request import Context, Request, checked_holder
 
 def _quotas(app: Context) -> list[dict[str, object]]:
     first = datetime.combine(app.world.config.first_day, datetime.min.time())
-    out = []
+    out: list[dict[str, object]] = []
     for n, (status, value, balance) in enumerate(
         (
             (0, "50000.00", "31250.00"),

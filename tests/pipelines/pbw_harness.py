@@ -41,7 +41,9 @@ class Harness:
     def __post_init__(self) -> None:
         self.warehouse = self.tmp / "warehouse.duckdb"
         self.inbox = self.tmp / "inbox"
-        self.instance = DagsterInstance.ephemeral()
+        # artifacts under tmp: without a directory the instance makes a TemporaryDirectory that only the
+        # garbage collector would remove (a ResourceWarning)
+        self.instance = DagsterInstance.ephemeral(tempdir=str(self.tmp / "dagster"))
 
     def definitions(self) -> Definitions:
         resources: dict[str, Any] = {

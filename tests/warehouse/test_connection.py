@@ -38,7 +38,7 @@ def held_warehouse(path: Path, seconds: str) -> Iterator[subprocess.Popen[str]]:
         yield holder
     finally:
         holder.kill()
-        holder.wait()
+        holder.communicate()  # waits, and closes its stdout
 
 
 def test_migrations_apply_once_and_are_recorded(tmp_path: Path) -> None:

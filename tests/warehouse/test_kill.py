@@ -78,7 +78,7 @@ def test_sigkill_during_loads_leaves_previous_contents_and_rerun_converges(tmp_p
         child.stdin.flush()
         time.sleep(rng.uniform(0, load_seconds * 1.3))
         os.kill(child.pid, signal.SIGKILL)
-        child.wait()
+        child.communicate()  # waits, and closes its pipes
         with writer(path, deadline_s=30) as con:
             after_kill = table_checksum(con, "billing.consumption_records")
             assert after_kill in (checksum_a, checksum_b)
@@ -87,6 +87,6 @@ def test_sigkill_during_loads_leaves_previous_contents_and_rerun_converges(tmp_p
             assert table_checksum(con, "billing.consumption_records") == checksum_b
         child = upcoming
     child.kill()
-    child.wait()
+    child.communicate()
     assert len(outcomes) == TRIALS
     assert "previous" in outcomes  # some kills landed before the commit
