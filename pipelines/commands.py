@@ -28,10 +28,10 @@ from dagster import (
     Definitions,
     ExecuteInProcessResult,
     JobDefinition,
-    RunRequest,
 )
 
 from pipelines.failures import failure_lines, verbose
+from pipelines.inbox_runs import run_inbox
 from pipelines.jobs import DAILY_ASSETS
 from pipelines.partitions import (
     beijing_date,
@@ -44,7 +44,6 @@ from pipelines.partitions import (
 )
 from pipelines.resources import PipelineSettings
 from pipelines.run_recovery import process_tags, recover_dead_runs, sweep_spool
-from pipelines.sensors import inbox_requests
 from warehouse.connection import warehouse_path
 
 DATASETS = (*DAILY_ASSETS, "monthly_bills")
@@ -256,22 +255,13 @@ def print_summary(outcomes: list[RunOutcome], out: TextIO) -> None:
             out.write(f"  {run_title(o.run)} {line}\n")
 
 
-def load_inbox(defs: Definitions, instance: DagsterInstance, folder: Path, out: TextIO) -> int:
-    """Run the inbox sensor's requests now, each as an `incentives_job` run; exit 1 if a file was rejected."""
+def load_inbox(
+    defs: Definitions, instance: DagsterInstance, folder: Path, out: TextIO, replace: Path | None = None
+) -> int:
+    """Run the inbox sensor's requests now (or only `replace`), each as an `incentives_job` run; one line per
+    file with its outcome, then the sum-up; exit 1 if a file was held, rejected or left in the inbox."""
     recover(instance, out)
-    job = defs.resolve_job_def("incentives_job")
-    requests = [r for r in inbox_requests(folder) if isinstance(r, RunRequest)]
-    failed = 0
-    for i, request in enumerate(requests, start=1):
-        result = job.execute_in_process(
-            run_config={**request.run_config, **log_config()}, instance=instance, tags=request.tags,
-            raise_on_error=False,
-        )
-        failed += not result.success
-        name = request.tags.get("pbw/file", "?")
-        progress(i, len(requests), f"{name} {'loaded' if result.success else 'REJECTED'}", out)
-    out.write(f"{len(requests) - failed} file(s) loaded, {failed} rejected (see {folder / 'rejected'})\n")
-    return 1 if failed else 0
+    return run_inbox(defs.resolve_job_def("incentives_job"), instance, folder, out, log_config(), replace)
 
 
 def yesterday_beijing() -> date:
@@ -304,7 +294,9 @@ def cmd_load_inbox(args: argparse.Namespace) -> int:
     """`pbw load inbox`: load the console exports waiting in `PBW_INBOX` now, through Dagster."""
     from pipelines.instance import get_instance
 
-    return load_inbox(code_location(), get_instance(), PipelineSettings.from_env().inbox_path, sys.stdout)
+    folder = PipelineSettings.from_env().inbox_path
+    replace = Path(args.replace) if args.replace else None
+    return load_inbox(code_location(), get_instance(), folder, sys.stdout, replace)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -320,6 +312,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     backfill.set_defaults(func=cmd_backfill)
     load = subparsers.add_parser("load", help="load files through Dagster")
     load_sub = load.add_subparsers(dest="load_command", required=True)
-    load_sub.add_parser("inbox", help="the incentive exports waiting in PBW_INBOX").set_defaults(
-        func=cmd_load_inbox
+    inbox = load_sub.add_parser(
+        "inbox", help="the incentive exports waiting in PBW_INBOX (merged by incentive data id)"
     )
+    inbox.add_argument("--replace", metavar="FILE",
+                       help="load only FILE and replace the incentive periods it contains (e.g. a held file)")
+    inbox.set_defaults(func=cmd_load_inbox)

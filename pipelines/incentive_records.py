@@ -1,8 +1,11 @@
 """`billing.incentive_records`: console incentive exports (no API), one file per run.
 
-Not partitioned in Dagster (a file may span several incentive periods; the warehouse replaces the
-periods it contains). Trigger: `incentive_inbox_sensor`, one run per new file content (SHA-256).
-Retry policy: none; a file that cannot be loaded is moved to `rejected/` with the reason.
+Not partitioned in Dagster (a file may span several incentive periods). Trigger: `incentive_inbox_sensor`,
+one run per new file content (SHA-256), or `pbw load inbox`. Each file ends in one outcome (see
+pipelines/inbox.py): loaded (merged by incentive_data_id; with `pbw load inbox --replace FILE` replacing its
+periods), held (a merge would lower a loaded period: a person decides) or rejected (unreadable, or no valid
+row). Held and rejected runs fail with the reason, so the failure sensor alerts someone.
+Retry policy: none; a failure that is not the file's (e.g. the warehouse is locked) leaves it in the inbox.
 """
 
 import tempfile
@@ -14,7 +17,15 @@ from pipelines import inbox
 from pipelines.fetching import console_partner_domain_id, materialization_metadata
 from pipelines.resources import PipelineSettings, WarehouseResource
 from warehouse.contract import LoadContext
-from warehouse.loaders.incentive_records import commit_incentives, stage_incentives
+from warehouse.loaders.incentive_records import HeldExport, commit_incentives, stage_incentives
+
+
+def _set_aside(outcome: inbox.Outcome, item: inbox.InboxFile, moved: Path, reason: str) -> Failure:
+    """The run's failure for a file not loaded: one line naming the cause; the outcome in metadata."""
+    return Failure(
+        f"{item.path.name} {outcome}: {reason.splitlines()[0]}",
+        metadata={"outcome": outcome, "moved_to": str(moved), "reason": reason},
+    )
 
 
 @asset(pool="duckdb_writer", group_name="billing", kinds={"duckdb"}, description=__doc__)
@@ -22,21 +33,29 @@ def incentive_records(
     context: AssetExecutionContext, config: inbox.IncentiveFile, warehouse: WarehouseResource,
     settings: PipelineSettings,
 ) -> MaterializeResult:
-    """Parse, validate and stage one export, then commit it and archive it; a broken file goes to `rejected/`.
+    """Parse, validate and stage one export, then merge (or replace) and archive it; else hold or reject it.
 
     The file is staged before the writer connection opens, so the warehouse file is locked only to commit.
     """
     item = inbox.InboxFile(Path(config.path), config.sha256)
+    folder = settings.inbox_path
     load = LoadContext(run_id=context.run.run_id, partner_domain_id=console_partner_domain_id())
-    try:
-        with tempfile.TemporaryDirectory(prefix="pbw-stage-") as stage_dir:
+    with tempfile.TemporaryDirectory(prefix="pbw-stage-") as stage_dir:
+        try:
             batch = stage_incentives(item.path, Path(stage_dir), load, sha256=item.sha256)
+        except ValueError as exc:  # ExportFormatError, EncodingRefused: the file's content is the cause
+            reason = f"{exc}"
+            raise _set_aside("rejected", item, inbox.reject(folder, item, reason), reason) from exc
+        try:
             with warehouse.writer() as con:
-                report = commit_incentives(con, batch)
-    except (ValueError, OSError) as exc:
-        moved = inbox.reject(settings.inbox_path, item, f"{type(exc).__name__}: {exc}")
-        raise Failure(f"{item.path.name} rejected: {exc}", metadata={"moved_to": str(moved)}) from exc
-    archived = inbox.archive(settings.inbox_path, item)
-    metadata = materialization_metadata(None, report)
+                done = commit_incentives(con, batch, "replace" if config.replace else "merge")
+        except HeldExport as exc:
+            moved = inbox.hold(folder, item, f"{item.path.name}: {exc}")
+            raise _set_aside("held", item, moved, moved.with_name(moved.name + inbox.REASON_SUFFIX)
+                             .read_text(encoding="utf-8")) from exc
+    archived = inbox.archive(folder, item)
+    changes = "; ".join(c.describe() for c in done.changes)
+    metadata = materialization_metadata(None, done.report)
     return MaterializeResult(metadata={**metadata, "file": item.path.name, "sha256": item.sha256,
+                                       "outcome": "loaded", "mode": done.mode, "periods": changes,
                                        "archived_to": str(archived)})

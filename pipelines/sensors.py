@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,23 +23,44 @@ from pipelines.jobs import incentives_job
 from pipelines.resources import PipelineSettings
 
 
-def inbox_requests(folder: Path) -> Iterator[RunRequest | SkipReason]:
-    """One run per new export content; content seen before is set aside, never loaded twice."""
-    files = inbox.pending(folder)
-    if not files:
-        yield SkipReason(f"no export files in {folder}")
-        return
-    for item in files:
+@dataclass(frozen=True)
+class Triage:
+    """The inbox sorted: one run request per new content, and the duplicates already set aside."""
+
+    requests: list[RunRequest]
+    duplicates: list[Path]
+
+
+def load_request(item: inbox.InboxFile, key: str, *, replace: bool = False) -> RunRequest:
+    """The `incentives_job` run of one file."""
+    config = inbox.IncentiveFile(path=str(item.path), sha256=item.sha256, replace=replace)
+    return RunRequest(
+        run_key=key,
+        run_config=RunConfig(ops={"incentive_records": config}),
+        tags={"pbw/file": item.path.name, "pbw/sha256": item.sha256},
+    )
+
+
+def triage(folder: Path) -> Triage:
+    """Requests for new contents; content loaded before goes to `duplicates/` with the reason."""
+    requests: list[RunRequest] = []
+    duplicates: list[Path] = []
+    for item in inbox.pending(folder):
         if inbox.seen(folder, item.sha256):
-            moved = inbox.set_aside_duplicate(folder, item)
-            yield SkipReason(f"{item.path.name} has the content of a file seen before; moved to {moved}")
-            continue
-        config = inbox.IncentiveFile(path=str(item.path), sha256=item.sha256)
-        yield RunRequest(
-            run_key=item.sha256,
-            run_config=RunConfig(ops={"incentive_records": config}),
-            tags={"pbw/file": item.path.name, "pbw/sha256": item.sha256},
-        )
+            duplicates.append(inbox.set_aside_duplicate(folder, item))
+        else:
+            requests.append(load_request(item, inbox.run_key(folder, item)))
+    return Triage(requests, duplicates)
+
+
+def inbox_requests(folder: Path) -> Iterator[RunRequest | SkipReason]:
+    """One run per new export content; content loaded before is set aside, never loaded twice."""
+    found = triage(folder)
+    for moved in found.duplicates:
+        yield SkipReason(f"{moved.name} has the content of a file loaded before; moved to {moved}")
+    yield from found.requests
+    if not found.requests and not found.duplicates:
+        yield SkipReason(f"no export files in {folder}")
 
 
 @sensor(job=incentives_job, minimum_interval_seconds=30, default_status=DefaultSensorStatus.RUNNING)

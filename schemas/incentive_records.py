@@ -7,6 +7,7 @@ a missing required header rejects the file, naming the header and the aliases it
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pandera.polars as pa
@@ -115,16 +116,40 @@ SPEC = DatasetSpec(
 )
 
 
+PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+"""An incentive period: YYYY-MM with a real month (Beijing billing month)."""
+
+
+def is_period(text: str | None) -> bool:
+    """True for a real YYYY-MM month (what may be recorded as a partition)."""
+    return text is not None and re.match(PERIOD_PATTERN, text) is not None
+
+
 class IncentiveRecordChecks(RowChecks):
-    """Rules for incentive export rows."""
+    """H rules for incentive export rows (always quarantine, not configurable): the period is a month, the
+    rate a fraction within 0..1 and the base not negative (a sign or unit slip in an edited export)."""
 
     @pa.dataframe_check
     @classmethod
     def period_is_month(cls, data: pa.PolarsData) -> pl.LazyFrame:
         """incentive_period must be a YYYY-MM month"""
         return data.lazyframe.select(
-            pl.col("incentive_period").str.contains(r"^\d{4}-(0[1-9]|1[0-2])$").fill_null(False)
+            pl.col("incentive_period").str.contains(PERIOD_PATTERN).fill_null(False)
         )
+
+    @pa.dataframe_check
+    @classmethod
+    def rate_is_fraction(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """rate must be a fraction from 0 to 1 (0% to 100%)"""
+        return data.lazyframe.select(
+            ((pl.col("rate") >= 0) & (pl.col("rate") <= 1)).fill_null(True).alias("rate")
+        )
+
+    @pa.dataframe_check
+    @classmethod
+    def base_not_negative(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """base_amount must not be negative"""
+        return data.lazyframe.select((pl.col("base_amount") >= 0).fill_null(True).alias("base_amount"))
 
 
 def _amount_is_base_times_rate(tolerance: Decimal) -> pl.Expr:

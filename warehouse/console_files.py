@@ -2,14 +2,19 @@
 
 Everything is read as text first (XLSX numbers come back in their shortest form; CSV as written) and typed by
 the same exact casts as API pages. Header order does not matter. An unknown header is schema drift and its
-values go to `extra`; a missing required header (renamed, or absent) rejects the whole file with a message
-that names it, because a file with an unknown meaning must not be half-loaded.
+values go to `extra`; a missing required header (renamed, or absent), an empty file or an encoding that cannot
+be told rejects the whole file with a message that names the cause, because a file with an unknown meaning
+must not be half-loaded. Cell-level problems (a formula without a calculated value, a malformed number) are
+reasons of that row, which goes to quarantine.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -20,9 +25,13 @@ import polars as pl
 from schemas.codes import canonical_incentive_status
 from schemas.columns import Column, DatasetSpec, normalize_header
 from schemas.incentive_records import SPEC
-from warehouse.parse import PageParser
+from schemas.validation import ERRORS_COLUMN
+from warehouse.console_encoding import EncodingRefused, decode_export
+from warehouse.console_xlsx import FormulaScan, scan_formulas
+from warehouse.parse import INDEX, PageParser
 
-CSV_ENCODINGS = ("utf-8-sig", "gb18030")
+GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
+"""A number with thousands separators: '1,234.56' (a comma anywhere else makes the text malformed)."""
 
 
 class ExportFormatError(ValueError):
@@ -48,26 +57,50 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_text_table(path: Path) -> pl.DataFrame:
-    """The first sheet (XLSX) or the CSV as an all-text frame."""
+def _header_ok(text: str) -> bool:
+    """True when the first line of `text` names every required column of the export."""
+    first = next(csv.reader(io.StringIO(text.split("\n", 1)[0])), [])
+    try:
+        header_map(SPEC, [h.strip() for h in first], "")
+    except ExportFormatError:
+        return False
+    return True
+
+
+def _read_csv(path: Path) -> pl.DataFrame:
+    data = path.read_bytes()
+    text = decode_export(data, path.name, _header_ok).text
+    header = text.split("\n", 1)[0]
+    separator = "\t" if "\t" in header and "," not in header else ","
+    return pl.read_csv(text.encode("utf-8"), infer_schema=False, separator=separator)
+
+
+def read_text_table(path: Path) -> tuple[pl.DataFrame, FormulaScan]:
+    """The first sheet (XLSX) or the CSV as an all-text frame, and the sheet's uncalculated formula cells.
+
+    XLSX rows are read with empty rows kept, so a row's index still points at its sheet row; the caller
+    drops the empty ones.
+    """
     suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm", ".xls"):
-        try:
-            return pl.read_excel(path, infer_schema_length=0)
-        except Exception as exc:  # fastexcel raises its own error types for broken workbooks
-            raise ExportFormatError(
-                f"{path.name}: not a readable workbook ({type(exc).__name__}: {exc})"
-            ) from exc
-    if suffix == ".csv":
-        data = path.read_bytes()
-        for encoding in CSV_ENCODINGS:
-            try:
-                text = data.decode(encoding)
-            except UnicodeDecodeError:
-                continue
-            return pl.read_csv(text.encode("utf-8"), infer_schema=False)
-        raise ExportFormatError(f"{path.name}: CSV is neither UTF-8 nor GB18030")
-    raise ExportFormatError(f"{path.name}: unsupported export type {suffix!r} (expected .xlsx or .csv)")
+    if suffix not in (".xlsx", ".xlsm", ".csv"):
+        raise ExportFormatError(f"{path.name}: unsupported export type {suffix!r} (expected .xlsx or .csv)")
+    if path.stat().st_size == 0:
+        raise ExportFormatError(f"{path.name}: empty file (0 bytes); export it again from the console")
+    try:
+        if suffix == ".csv":
+            return _read_csv(path), FormulaScan(None)
+        scan = scan_formulas(path)
+        return pl.read_excel(path, infer_schema_length=0, drop_empty_rows=False), scan
+    except (ExportFormatError, EncodingRefused):
+        raise
+    except (ValueError, pl.exceptions.PolarsError) as exc:  # fastexcel and polars raise their own types
+        kind = "workbook" if suffix != ".csv" else "CSV file"
+        raise ExportFormatError(f"{path.name}: not a readable {kind} ({type(exc).__name__}: {exc})") from exc
+    except Exception as exc:  # fastexcel's errors derive from Exception only
+        if type(exc).__module__.split(".")[0] != "fastexcel":
+            raise
+        message = f"{path.name}: not a readable workbook ({type(exc).__name__}: {exc})"
+        raise ExportFormatError(message) from exc
 
 
 def header_map(spec: DatasetSpec, headers: list[str], name: str) -> tuple[dict[str, str], list[str]]:
@@ -80,13 +113,13 @@ def header_map(spec: DatasetSpec, headers: list[str], name: str) -> tuple[dict[s
     mapped: dict[str, str] = {}
     unknown: list[str] = []
     for header in headers:
-        column = aliases.get(normalize_header(header))
-        if column is None:
+        found = aliases.get(normalize_header(header))
+        if found is None:
             unknown.append(header)
-        elif column.name in mapped.values():
-            raise ExportFormatError(f"{name}: two headers map to {column.name}: {header!r} and another alias")
+        elif found.name in mapped.values():
+            raise ExportFormatError(f"{name}: two headers map to {found.name}: {header!r} and another alias")
         else:
-            mapped[header] = column.name
+            mapped[header] = found.name
     missing = [c for c in spec.columns if c.required and c.name not in mapped.values()]
     if missing:
         wanted = "; ".join(f"{c.name} (one of: {', '.join(c.headers)})" for c in missing)
@@ -95,19 +128,26 @@ def header_map(spec: DatasetSpec, headers: list[str], name: str) -> tuple[dict[s
     return mapped, unknown
 
 
-def _clean_number(text: str | None, percent_ok: bool) -> str | None:
-    """Export number text -> plain decimal text (thousands separators, currency signs, % handled exactly)."""
+def _clean_number(text: str | None, percent_ok: bool) -> tuple[str | None, str | None]:
+    """Export number text -> (plain decimal text, reason if malformed); separators and % handled exactly.
+
+    Malformed text is passed on as it is, so the exact cast fails too and the row is quarantined.
+    """
     if text is None:
-        return None
-    value = text.strip().replace(",", "").replace("¥", "").replace("￥", "")
+        return None, None
+    value = text.strip().replace("¥", "").replace("￥", "").strip()
     if not value:
-        return None
+        return None, None
+    if "," in value:
+        if not GROUPED.fullmatch(value.removesuffix("%")):
+            return text, f"malformed number {text!r} (thousands separators must group three digits)"
+        value = value.replace(",", "")
     if percent_ok and value.endswith("%"):
         try:
-            return format(Decimal(value[:-1]) / 100, "f")
+            return format(Decimal(value[:-1]) / 100, "f"), None
         except InvalidOperation:
-            return text
-    return value
+            return text, f"malformed percentage {text!r}"
+    return value, None
 
 
 def _clean_period(text: str | None) -> str | None:
@@ -125,17 +165,26 @@ def _clean_period(text: str | None) -> str | None:
 
 def read_incentive_export(path: Path, sha256: str | None = None) -> IncentiveExport:
     """Parse one incentive export into typed rows of billing.incentive_records (not yet validated)."""
-    table = read_text_table(path)
+    table, scan = read_text_table(path)
     mapped, unknown = header_map(SPEC, table.columns, path.name)
-    raw_rows = table.to_dicts()
+    raw_rows: list[dict[str, Any]] = []
     records: list[dict[str, Any]] = []
-    for row in raw_rows:
+    problems: dict[int, list[str]] = {}
+    for sheet_index, row in enumerate(table.to_dicts()):
+        if all(v is None or not str(v).strip() for v in row.values()):
+            continue  # an empty row between or after the data
+        reasons = list(scan.reasons(sheet_index))
         record: dict[str, Any] = {mapped[h]: row[h] for h in mapped}
         for name in ("base_amount", "incentive_amount", "rate"):
-            record[name] = _clean_number(record.get(name), percent_ok=(name == "rate"))
+            record[name], reason = _clean_number(record.get(name), percent_ok=(name == "rate"))
+            if reason is not None:
+                reasons.append(f"{name}: {reason}")
         record["incentive_period"] = _clean_period(record.get("incentive_period"))
         for header in unknown:
             record[header] = row[header]
+        if reasons:
+            problems[len(records)] = reasons
+        raw_rows.append(row)
         records.append(record)
     drift = {
         h: json.dumps(next((r[h] for r in raw_rows if r[h] is not None), None), ensure_ascii=False)
@@ -149,4 +198,19 @@ def read_incentive_export(path: Path, sha256: str | None = None) -> IncentiveExp
         .map_elements(canonical_incentive_status, return_dtype=pl.String, skip_nulls=True)
         .alias("status")
     )
+    frame = _with_problems(frame, problems)
     return IncentiveExport(frame=frame, raw_rows=raw_rows, drift=drift, headers=mapped)
+
+
+def _with_problems(frame: pl.DataFrame, problems: dict[int, list[str]]) -> pl.DataFrame:
+    """Prepend the cell-level reasons (formula without value, malformed number) to the rows' `_errors`."""
+    if not problems:
+        return frame
+    extra = pl.Series(
+        "_cell_errors", [problems.get(int(i), []) for i in frame.get_column(INDEX).to_list()],
+        dtype=pl.List(pl.String),
+    )
+    return frame.with_columns(
+        pl.concat_list(extra, pl.col(ERRORS_COLUMN).fill_null(pl.lit([], dtype=pl.List(pl.String))))
+        .alias(ERRORS_COLUMN)
+    )

@@ -140,15 +140,22 @@ def _sweep_table(dataset: str, load_id: str, partner: str, evidence: Sequence[Sw
     return pa.Table.from_pylist(rows, schema=_SWEEP_SCHEMA)
 
 
-def write_audit(con: duckdb.DuckDBPyConnection, batch: StagedBatch, rows_loaded: int) -> LoadReport:
-    """Quarantine, drift, sweeps and the load-log row of a load (inside the caller's transaction)."""
+def write_audit(
+    con: duckdb.DuckDBPyConnection, batch: StagedBatch, rows_loaded: int, *, clear_quarantine: bool = True
+) -> LoadReport:
+    """Quarantine, drift, sweeps and the load-log row of a load (inside the caller's transaction).
+
+    `clear_quarantine`: the load replaces its partitions, so their earlier quarantine rows go too; a merge
+    (incentive exports) clears the quarantine of the records it mentions itself.
+    """
     stamp = now_utc()
     spec, context, parts = batch.spec, batch.context, batch.parts
     partner = context.partner
-    con.execute(
-        sql("delete_quarantine_partitions"),
-        {"dataset": spec.name, "partner": partner, "keys": [*parts.labels, parts.span_label]},
-    )
+    if clear_quarantine:
+        con.execute(
+            sql("delete_quarantine_partitions"),
+            {"dataset": spec.name, "partner": partner, "keys": [*parts.labels, parts.span_label]},
+        )
     q_rows = [
         {**asdict(row), "load_id": context.load_id, "quarantined_at_utc": stamp, "partner_domain_id": partner}
         for row in batch.quarantine

@@ -99,7 +99,7 @@ def test_inbox_sensor_requests_once_per_content(tmp_path: Path) -> None:
     assert isinstance(request, RunRequest)
     assert request.run_key == inbox.file_sha256(folder / "a.csv")
     config = request.run_config["ops"]["incentive_records"]["config"]
-    assert config == {"path": str(folder / "a.csv"), "sha256": request.run_key}
+    assert config == {"path": str(folder / "a.csv"), "sha256": request.run_key, "replace": False}
 
     inbox.archive(folder, inbox.InboxFile(folder / "a.csv", request.run_key))
     (folder / "again.csv").write_text("x,y\n1,2\n", encoding="utf-8")
@@ -107,6 +107,9 @@ def test_inbox_sensor_requests_once_per_content(tmp_path: Path) -> None:
     assert isinstance(skip, SkipReason)
     assert not (folder / "again.csv").exists()
     assert (folder / "duplicates" / "again.csv").read_text(encoding="utf-8") == "x,y\n1,2\n"
+    reason = (folder / "duplicates" / "again.csv.reason.txt").read_text(encoding="utf-8")
+    key = request.run_key
+    assert reason == f"same content (sha256 {key}) as archive/{key}/a.csv, loaded before\n"
     assert (folder / "archive" / request.run_key / "a.csv").exists()
 
 
@@ -120,4 +123,5 @@ def test_reject_writes_reason_beside_file(tmp_path: Path) -> None:
     assert moved == folder / "rejected" / item.sha256 / "broken.xlsx"
     reason = moved.with_name("broken.xlsx.reason.txt").read_text(encoding="utf-8")
     assert reason == "ValueError: no header row\n"
-    assert inbox.seen(folder, item.sha256)
+    assert not inbox.seen(folder, item.sha256)  # only loaded content is a duplicate
+    assert inbox.run_key(folder, item) == f"{item.sha256}.1"  # dropped again: judged again, under a new key
