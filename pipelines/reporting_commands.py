@@ -1,8 +1,11 @@
 """`pbw reconcile --month M` and `pbw invoice --month M [--customer C] [--issue]`: the monthly close by hand.
 
-Both call the warehouse's plain functions directly (no Dagster run), so a finance user can re-run a month
-and get the files in PBW_REPORTS/M/. Exit codes: 0 everything matched or within tolerance (or invoices
-written), 1 reconciliation findings, 2 an error (bad config, locked or missing warehouse, bad month).
+Both call the same finance functions as the `reconciliation` / `invoices` assets, with the CLI's options,
+write the files in PBW_REPORTS/M/ and then report the month's materializations to the Dagster instance at
+DAGSTER_HOME, so the UI shows the close however it ran (why runless events: pipelines/close_events.py).
+Exit codes: 0 everything matched or within tolerance (or invoices written), 1 reconciliation findings,
+2 an error (bad config, locked or missing warehouse, bad month), 3 the month has no data or the rules
+found nothing to compare (no data is not a green).
 """
 
 from __future__ import annotations
@@ -23,10 +26,14 @@ from finance.reconciliation.engine import reconcile_month
 from finance.reconciliation.settings import ReconciliationSettings
 from finance.reports import read_report_data, summary_text, write_report
 from finance.toml_config import ConfigError
+from pipelines.close_events import report_invoices, report_reconciliation
+from pipelines.instance import get_instance
 from pipelines.partitions import billing_month
 from warehouse.connection import writer
 
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_NO_DATA = 0, 1, 2, 3
+EXIT_CODES = ("exit codes: 0 all matched or within tolerance, 1 unexplained findings, 2 an error "
+              "(config, warehouse, month), 3 no data for the month or nothing to compare")
 
 
 def _reports_dir(args: argparse.Namespace) -> Path:
@@ -64,10 +71,15 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
         with writer(must_exist=True) as con:
             result = reconcile_month(con, args.month, settings)
             paths = write_report(con, result.run_id, _reports_dir(args))
-            print(summary_text(read_report_data(con, result.run_id), paths))
+            data = read_report_data(con, result.run_id)
+        print(summary_text(data, paths))
+        report_reconciliation(get_instance(), result, data.data_rows, launched_by="pbw reconcile")
     except (ConfigError, ValueError, OSError, RuntimeError, LookupError, duckdb.Error) as exc:
         print(f"pbw reconcile: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    if data.verdict.kind == "empty":
+        print(f"pbw reconcile: {data.verdict.text}", file=sys.stderr)
+        return EXIT_NO_DATA
     return EXIT_OK if result.unexplained.is_empty() else EXIT_FINDINGS
 
 
@@ -83,6 +95,7 @@ def cmd_invoice(args: argparse.Namespace) -> int:
             docs = [d for d in list_invoices(con, args.month, args.customer) if d.status != "void"]
         for doc in docs:
             write_invoice_files(doc, book.issuer, out)
+        report_invoices(get_instance(), args.month, run, launched_by="pbw invoice")
     except (ConfigError, ValueError, OSError, RuntimeError, duckdb.Error) as exc:
         print(f"pbw invoice: {exc}", file=sys.stderr)
         return EXIT_ERROR
