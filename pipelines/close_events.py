@@ -12,7 +12,7 @@ all have to become run config. Reported events carry the same metadata as the as
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from dagster import (
     AssetCheckEvaluation,
@@ -25,17 +25,9 @@ from dagster import (
 
 from finance.invoicing.store import InvoiceRun
 from finance.reconciliation.engine import ReconciliationResult
+from pipelines.money import money_metadata
 
 RECONCILIATION, INVOICES = AssetKey("reconciliation"), AssetKey("invoices")
-CENT = Decimal("0.01")
-
-
-def money_metadata(name: str, value: Decimal) -> dict[str, MetadataValue]:
-    """An amount for the UI: `75,430.30` (two decimals, half up), the exact `75430.3015739200` beside it."""
-    return {
-        name: MetadataValue.text(f"{value.quantize(CENT, rounding=ROUND_HALF_UP):,.2f}"),
-        f"{name}_exact": MetadataValue.text(f"{value:f}"),
-    }
 
 
 def reconciliation_metadata(
