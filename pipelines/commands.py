@@ -13,7 +13,6 @@ import multiprocessing
 import shutil
 import sys
 import time
-import warnings
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
@@ -23,7 +22,6 @@ from typing import TextIO
 
 from dagster import (
     AssetKey,
-    BetaWarning,
     DagsterInstance,
     Definitions,
     ExecuteInProcessResult,
@@ -178,10 +176,9 @@ def progress(done: int, total: int, label: str, out: TextIO) -> None:
 
 
 def code_location() -> Definitions:
-    """The Definitions, without Dagster's beta notices (they speak to developers, not operators)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", BetaWarning)
-        from pipelines.definitions import defs
+    """The Definitions (imported late: `pbw sql` and friends need not load Dagster's code location)."""
+    from pipelines.definitions import defs
+
     return defs
 
 

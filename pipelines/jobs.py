@@ -1,13 +1,12 @@
 """Asset jobs: what one scheduled, sensed or CLI-launched run materializes.
 
-Jobs select assets by key so this module does not depend on the dataset modules.
+Jobs select assets by key so this module does not depend on the dataset modules; their partitions are
+inferred from the assets (`define_asset_job(partitions_def=...)` is deprecated).
 """
 
 from __future__ import annotations
 
 from dagster import AssetCheckKey, AssetKey, AssetSelection, define_asset_job
-
-from pipelines.partitions import daily_partitions, monthly_partitions
 
 DAILY_ASSETS = ("customers", "consumption_records", "account_transactions")
 MONTHLY_CLOSE_ASSETS = ("monthly_bills", "reconciliation", "invoices")
@@ -23,21 +22,18 @@ def assets_with_load_checks(*names: str) -> AssetSelection:
 daily_job = define_asset_job(
     "daily_job",
     selection=assets_with_load_checks(*DAILY_ASSETS),
-    partitions_def=daily_partitions,
     description="Customers, consumption records and account transactions for days D-k..D in one run.",
 )
 
 bills_job = define_asset_job(
     "bills_job",
     selection=assets_with_load_checks("monthly_bills"),
-    partitions_def=monthly_partitions,
     description="Monthly bill summaries of the open month and the previous one until it is final.",
 )
 
 monthly_close_job = define_asset_job(
     "monthly_close_job",
     selection=assets_with_load_checks(*MONTHLY_CLOSE_ASSETS),
-    partitions_def=monthly_partitions,
     description="Final pull of month M's bills, then reconciliation and invoices for M.",
 )
 

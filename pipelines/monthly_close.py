@@ -11,10 +11,11 @@ from dagster import (
     AssetCheckSeverity,
     AssetExecutionContext,
     AssetKey,
+    AssetSpec,
     BackfillPolicy,
     MaterializeResult,
-    asset,
     asset_check,
+    multi_asset,
 )
 
 from finance.invoicing.store import InvoiceRun, generate_invoices
@@ -34,13 +35,15 @@ from pipelines.resources import PipelineSettings, WarehouseResource
 FACTS = ("consumption_records", "monthly_bills", "account_transactions", "incentive_records")
 
 
-@asset(
+# Single-spec multi_assets: `@asset(backfill_policy=...)` is a beta parameter (a BetaWarning at every
+# start-up); on `multi_asset` the same policy is stable.
+@multi_asset(
+    specs=[AssetSpec("reconciliation", deps=[AssetKey(d) for d in FACTS], group_name="monthly_close",
+                     kinds={"duckdb"}, description="Findings of R1-R5 per month in "
+                     "`marts.reconciliation_findings`; earlier runs stay for audit.")],
     partitions_def=monthly_partitions,
     backfill_policy=BackfillPolicy.single_run(),
-    deps=[AssetKey(d) for d in FACTS],
     pool="duckdb_writer",
-    group_name="monthly_close",
-    kinds={"duckdb"},
 )
 def reconciliation(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     """Findings of R1-R5 per month in `marts.reconciliation_findings`; earlier runs stay for audit."""
@@ -71,13 +74,13 @@ def reconciliation_explained(context: AssetCheckExecutionContext) -> AssetCheckR
     )
 
 
-@asset(
+@multi_asset(
+    specs=[AssetSpec("invoices", deps=[AssetKey("reconciliation"), AssetKey("customers")],
+                     group_name="monthly_close", kinds={"duckdb"}, description="Invoices of month M in "
+                     "`marts.invoices`: drafts, or credit/debit notes for what changed since issue.")],
     partitions_def=monthly_partitions,
     backfill_policy=BackfillPolicy.single_run(),
-    deps=[reconciliation, AssetKey("customers")],
     pool="duckdb_writer",
-    group_name="monthly_close",
-    kinds={"duckdb"},
 )
 def invoices(
     context: AssetExecutionContext, warehouse: WarehouseResource, settings: PipelineSettings
