@@ -306,17 +306,36 @@ def cmd_load_inbox(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `run` and `backfill` to the `pbw` command line."""
-    run = subparsers.add_parser("run", help="the daily run for D-k..D through Dagster")
+    run = subparsers.add_parser(
+        "run", help="the daily run for D-k..D through Dagster",
+        description="What the 06:00 schedules do, now: one Dagster run per API for days D-k..D and the "
+        "bills of the open months, recorded in the instance at DAGSTER_HOME (see `pbw runs`).",
+        epilog="Example: pbw run --date 2026-11-30 --lookback 3",
+    )
     run.add_argument("--date", help="D as YYYY-MM-DD (Beijing); default yesterday")
     run.add_argument("--lookback", type=int, help="k days before D; default PBW_LOOKBACK_DAYS (3)")
     run.set_defaults(func=cmd_run)
-    backfill = subparsers.add_parser("backfill", help="load a date range through Dagster")
+    backfill = subparsers.add_parser(
+        "backfill", help="load a date range through Dagster",
+        description="Load every day from --from to --to (Beijing dates) through Dagster, one run per "
+        "billing month, with a progress line per sweep; runs are recorded in DAGSTER_HOME.",
+        epilog="Example: pbw backfill --from 2026-10-01 --to 2026-10-31 --datasets consumption_records",
+    )
     backfill.add_argument("--from", dest="from_date", required=True, help="first day, YYYY-MM-DD")
     backfill.add_argument("--to", dest="to_date", required=True, help="last day, YYYY-MM-DD")
     backfill.add_argument("--datasets", nargs="+", choices=DATASETS, default=list(DATASETS))
     backfill.set_defaults(func=cmd_backfill)
-    load = subparsers.add_parser("load", help="load files through Dagster")
+    load = subparsers.add_parser(
+        "load", help="load files through Dagster",
+        description="Load files dropped by people (console exports) through Dagster runs.",
+        epilog="Example: pbw load inbox",
+    )
     load_sub = load.add_subparsers(dest="load_command", required=True)
-    load_sub.add_parser("inbox", help="the incentive exports waiting in PBW_INBOX").set_defaults(
+    load_sub.add_parser(
+        "inbox", help="the incentive exports waiting in PBW_INBOX",
+        description="Load the incentive exports waiting in PBW_INBOX now, one run per file; rejected "
+        "files move to PBW_INBOX/rejected with the reason.",
+        epilog="Example: PBW_INBOX=data/inbox pbw load inbox",
+    ).set_defaults(
         func=cmd_load_inbox
     )

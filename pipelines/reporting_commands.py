@@ -114,14 +114,26 @@ def cmd_invoice(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `reconcile` and `invoice` to `pbw`."""
-    rec = subparsers.add_parser("reconcile", help="reconcile a month (R1-R5) and write the report")
+    rec = subparsers.add_parser(
+        "reconcile", help="reconcile a month (R1-R5) and write the report",
+        description="Reconcile a billing month (rules R1-R5), write the HTML/XLSX/CSV report to "
+        "PBW_REPORTS/MONTH and record the month's materialization in Dagster (DAGSTER_HOME). "
+        + EXIT_CODES + ".",
+        epilog="Example: pbw reconcile --month 2026-10 --tolerance 0.05",
+    )
     rec.add_argument("--month", required=True, type=billing_month, help="billing month YYYY-MM (Beijing)")
     rec.add_argument("--settings", help="reconciliation TOML (default PBW_RECONCILIATION_SETTINGS)")
     rec.add_argument("--plans", help="incentive plans TOML (default PBW_INCENTIVE_PLANS)")
     rec.add_argument("--tolerance", help="CNY difference still counted as matched (default 0.01)")
     rec.add_argument("--out", help="report folder (default PBW_REPORTS/MONTH)")
     rec.set_defaults(func=cmd_reconcile)
-    inv = subparsers.add_parser("invoice", help="generate, issue and write a month's customer invoices")
+    inv = subparsers.add_parser(
+        "invoice", help="generate, issue and write a month's customer invoices",
+        description="Generate the month's customer invoices (drafts, or credit/debit notes for what "
+        "changed since issue), issue them with --issue, write their files to PBW_REPORTS/MONTH/invoices "
+        "and record the month's materialization in Dagster (DAGSTER_HOME).",
+        epilog="Example: pbw invoice --month 2026-10 --customer C1 --issue",
+    )
     inv.add_argument("--month", required=True, type=billing_month, help="billing month YYYY-MM (Beijing)")
     inv.add_argument("--customer", help="only this customer_id")
     inv.add_argument("--issue", action="store_true", help="number and freeze the drafts")
