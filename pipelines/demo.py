@@ -130,6 +130,8 @@ def main() -> int:
     print(f"  warehouse : {env['PBW_WAREHOUSE']}")
     print(f"  report    : {reports / 'reconciliation.html'} (also .xlsx and CSV files beside it)")
     print(f"  invoices  : {reports / 'invoices'}")
+    print(f"  dagster   : {env['DAGSTER_HOME']} (its runs and the month close of {month}); open it with")
+    print(f"              make dev DAGSTER_HOME={env['DAGSTER_HOME']}")
     print("\nTry:")
     for query in QUERIES:
         print(f'  PBW_WAREHOUSE={env["PBW_WAREHOUSE"]} .venv/bin/pbw sql "{query}"')
