@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import string
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -152,6 +153,17 @@ def status_counts(findings: pl.DataFrame) -> dict[str, dict[str, int]]:
     return counts
 
 
+def clip(label: str, columns: int) -> str:
+    """`label` cut to about `columns` half-width characters (a Chinese character counts two), so a label
+    never runs off the left edge of the chart."""
+    used = 0
+    for i, ch in enumerate(label):
+        used += 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        if used > columns:
+            return label[:i].rstrip() + "…"
+    return label
+
+
 def bar_chart(
     title: str,
     labels: Sequence[str],
@@ -179,7 +191,7 @@ def bar_chart(
         y0 = 32 + i * group_h
         parts.append(
             f'<text x="{label_w}" y="{y0 + bar_h * len(series) / 2 + 4:.1f}" font-size="10" '
-            f'text-anchor="end">{esc(label[:24])}</text>'
+            f'text-anchor="end">{esc(clip(label, 26))}</text>'
         )
         for s, (_, vals) in enumerate(series):
             v = float(vals[i] or 0)
