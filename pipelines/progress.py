@@ -26,6 +26,8 @@ from partner_center.paging import Sweep
 
 LOG_EVERY_S = 2.0
 TERMINAL_EVERY_S = 1.0
+"""A terminal line is redrawn in place every second; without a TTY (`PBW_PROGRESS=1`) a new line every 5 s."""
+PLAIN_EVERY_S = 5.0
 PREFIX = "progress "
 
 
@@ -91,7 +93,8 @@ class SweepProgress:
         self._write(text, final=True)
 
     def _tick(self) -> None:
-        while not self._stop.wait(TERMINAL_EVERY_S):
+        every = TERMINAL_EVERY_S if self._out is not None and self._out.isatty() else PLAIN_EVERY_S
+        while not self._stop.wait(every):
             with self._lock:
                 text = self.line()
             self._write(text, final=False)
@@ -101,7 +104,7 @@ class SweepProgress:
             return
         if self._out.isatty():
             self._out.write("\r" + text[:119].ljust(119) + ("\n" if final else ""))
-        elif final:
+        else:
             self._out.write(text + "\n")
         self._out.flush()
 
