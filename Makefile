@@ -26,9 +26,17 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
 
+# The UI and the daemon on the instance at DAGSTER_HOME (default .dagster-home; the demo's runs:
+# `make dev DAGSTER_HOME=$PWD/data/demo/dagster-home`). Webserver and daemon are started directly:
+# `dagster dev` is superseded by `dg dev` and warns at every start.
+DAGSTER_HOME ?= $(CURDIR)/.dagster-home
+DEV_PORT ?= 3000
 dev: $(STAMP)
-	mkdir -p .dagster-home && ln -sf ../dagster.yaml .dagster-home/dagster.yaml
-	DAGSTER_HOME=$(CURDIR)/.dagster-home $(BIN)/dagster dev -h 127.0.0.1 -m pipelines.definitions
+	mkdir -p $(DAGSTER_HOME)
+	test -e $(DAGSTER_HOME)/dagster.yaml || ln -sfn $(CURDIR)/config/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+	export DAGSTER_HOME=$(abspath $(DAGSTER_HOME)); \
+	$(BIN)/dagster-daemon run -m pipelines.definitions & daemon=$$!; trap 'kill $$daemon' EXIT; \
+	$(BIN)/dagster-webserver -h 127.0.0.1 -p $(DEV_PORT) -m pipelines.definitions
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -40,6 +40,14 @@ _COLORS = ("#4e79a7", "#f28e2b", "#e15759", "#59a14f")
 
 
 @dataclass(frozen=True)
+class Verdict:
+    """The report's headline: a CSS class (ok, bad, empty) and the sentence shown."""
+
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True)
 class ReportData:
     """What the report shows, read once from the marts."""
 
@@ -51,8 +59,46 @@ class ReportData:
     variance: pl.DataFrame
     incentives: pl.DataFrame
     drilldown: pl.DataFrame
+    data_rows: dict[str, int]
     customer_names: dict[str, str] = field(default_factory=dict)
     month_over_month: pl.DataFrame = field(default_factory=pl.DataFrame)
+
+    @property
+    def has_data(self) -> bool:
+        """Any fact row of the month loaded: a month without data must never read as all matched."""
+        return any(self.data_rows.values())
+
+    @property
+    def verdict(self) -> Verdict:
+        """What the month amounts to: no data, nothing compared, all explained or findings to look at."""
+        if not self.has_data:
+            return Verdict("empty", f"No data for {self.month}: no consumption records, bills, account "
+                           "transactions or incentives are loaded for it. Load the month first "
+                           "(pbw backfill), then reconcile again.")
+        if self.findings.is_empty():
+            return Verdict("empty", f"Nothing to compare for {self.month}: the rules that ran found no rows "
+                           "on either side. Check the rules of this run and the loaded datasets.")
+        n = self.unexplained.height
+        if n:
+            return Verdict("bad", f"{n} unexplained finding(s) need a look.")
+        return Verdict("ok", "Everything matched or is within tolerance.")
+
+    def pending_incentives(self) -> tuple[int, Decimal]:
+        """Incentive bills whose due amount is not (fully) paid yet, and how much is still open."""
+        count, open_amount = 0, Decimal(0)
+        for row in self.incentives.iter_rows(named=True):
+            gap = (row["due_amount"] or Decimal(0)) - (row["paid_amount"] or Decimal(0))
+            if gap > 0:
+                count, open_amount = count + 1, open_amount + gap
+        return count, open_amount
+
+    def pending_text(self) -> str:
+        """One plain sentence about incentives due but unpaid, or "" when none are."""
+        count, open_amount = self.pending_incentives()
+        if not count:
+            return ""
+        return (f"Incentives pending: {count} incentive bill(s) with CNY {money(open_amount)} due are not "
+                "paid yet (no matching rebate top-up).")
 
     @property
     def unexplained(self) -> pl.DataFrame:
@@ -101,7 +147,14 @@ def read_report_data(con: duckdb.DuckDBPyConnection, run_id: str) -> ReportData:
         drilldown=_frame(con, "select_drilldown", {"run_id": run_id}),
         customer_names=dict(con.execute(sql("select_customer_names", package="finance")).fetchall()),
         month_over_month=read_month_over_month(con, month),
+        data_rows=month_data_rows(con, month),
     )
+
+
+def month_data_rows(con: duckdb.DuckDBPyConnection, month: str) -> dict[str, int]:
+    """Rows of the month in each fact table reconciled: all zero means there is nothing to reconcile."""
+    rows = con.execute(sql("select_month_data_counts", package="finance"), {"month": month}).fetchall()
+    return {str(name): int(n) for name, n in rows}
 
 
 def status_counts(findings: pl.DataFrame) -> dict[str, dict[str, int]]:
@@ -220,7 +273,8 @@ def render_html(data: ReportData, generated_at: dt.datetime, lang: str = "en") -
     """The self-contained report in English or Chinese (`lang`); every value from the data is escaped."""
     counts = status_counts(data.findings)
     unexplained = data.unexplained
-    ok = unexplained.is_empty()
+    verdict = data.verdict
+    pending = data.pending_text()
     template = string.Template(
         resources.files("finance").joinpath("templates", "reconciliation.html").read_text(encoding="utf-8")
     )
@@ -252,12 +306,9 @@ def render_html(data: ReportData, generated_at: dt.datetime, lang: str = "en") -
     return template.substitute(
         title=esc(f"Reconciliation {data.month}"),
         heading=esc(f"Reconciliation of {data.month}"),
-        verdict_class="ok" if ok else "bad",
-        verdict=esc(
-            "Everything matched or is within tolerance."
-            if ok
-            else f"{unexplained.height} unexplained finding(s) need a look."
-        ),
+        verdict_class=verdict.kind,
+        verdict=esc(verdict.text),
+        pending=f'<p class="verdict pending" id="pending">{esc(pending)}</p>' if pending else "",
         run_id=esc(data.run_id),
         generated_at=esc(generated_at.isoformat(sep=" ", timespec="seconds")),
         rules=esc(", ".join(data.settings.get("rules", []))),
@@ -334,6 +385,7 @@ def write_xlsx(data: ReportData, path: Path) -> Path:
             ("item", "value"),
             ("month", data.month),
             ("run_id", data.run_id),
+            ("verdict", data.verdict.text),
             ("unexplained", data.unexplained.height),
             (),
             *data.totals(),
@@ -397,14 +449,19 @@ def summary_text(data: ReportData, paths: dict[str, Path] | None = None) -> str:
     for label, value in data.totals():
         lines.append(f"{label:<40}{money(value):>20}")
     unexplained = data.unexplained
+    verdict = data.verdict
     lines.append("")
-    if unexplained.is_empty():
+    if verdict.kind == "empty":
+        lines.extend(["*" * 78, f"* {verdict.text}", "*" * 78])
+    elif unexplained.is_empty():
         lines.append("All matched or within tolerance.")
     else:
         lines.append(f"{unexplained.height} unexplained finding(s); largest:")
         for row in unexplained.head(TOP_FINDINGS).iter_rows(named=True):
             amount = money(row["difference"])
             lines.append(f"  {row['rule']} {row['status']:<14} {amount:>14}  {_keys_text(row['keys'])}")
+    if data.pending_text():
+        lines.extend(["", data.pending_text()])
     if paths:
         lines.append("")
         lines.extend(f"{name:<16}{path}" for name, path in paths.items())

@@ -21,9 +21,18 @@ from partner_center.redact import scrub
 
 def register(subparsers: Any) -> None:
     """Add `api call` to the `pbw` command line."""
-    api = subparsers.add_parser("api", help="talk to the Partner Center API directly")
+    api = subparsers.add_parser(
+        "api", help="talk to the Partner Center API directly",
+        description="Signed calls to the Partner Center API with the credentials of the environment "
+        "(PBW_ENDPOINT, HUAWEICLOUD_SDK_AK/SK); secrets never appear in the output.",
+        epilog="Example: pbw api call sub_customers --param limit=10",
+    )
     api_sub = api.add_subparsers(dest="api_command", required=True)
-    call = api_sub.add_parser("call", help="one signed call (or every page with --all); prints JSON")
+    call = api_sub.add_parser(
+        "call", help="one signed call (or every page with --all); prints JSON",
+        description="One signed call of an endpoint, or every page of it with --all; prints the JSON answer.",
+        epilog="Example: pbw api call res_fee_records --param bill_cycle=2026-10 --param customer_id=C1",
+    )
     call.add_argument("endpoint", choices=sorted(ENDPOINTS))
     call.add_argument("--param", action="append", default=[], metavar="K=V",
                       help="request parameter; JSON values ([...], {...}) and offset/limit are parsed")

@@ -13,7 +13,6 @@ import multiprocessing
 import shutil
 import sys
 import time
-import warnings
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
@@ -23,7 +22,6 @@ from typing import TextIO
 
 from dagster import (
     AssetKey,
-    BetaWarning,
     DagsterInstance,
     Definitions,
     ExecuteInProcessResult,
@@ -177,10 +175,9 @@ def progress(done: int, total: int, label: str, out: TextIO) -> None:
 
 
 def code_location() -> Definitions:
-    """The Definitions, without Dagster's beta notices (they speak to developers, not operators)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", BetaWarning)
-        from pipelines.definitions import defs
+    """The Definitions (imported late: `pbw sql` and friends need not load Dagster's code location)."""
+    from pipelines.definitions import defs
+
     return defs
 
 
@@ -301,19 +298,37 @@ def cmd_load_inbox(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `run` and `backfill` to the `pbw` command line."""
-    run = subparsers.add_parser("run", help="the daily run for D-k..D through Dagster")
+    run = subparsers.add_parser(
+        "run", help="the daily run for D-k..D through Dagster",
+        description="What the 06:00 schedules do, now: one Dagster run per API for days D-k..D and the "
+        "bills of the open months, recorded in the instance at DAGSTER_HOME (see `pbw runs`).",
+        epilog="Example: pbw run --date 2026-11-30 --lookback 3",
+    )
     run.add_argument("--date", help="D as YYYY-MM-DD (Beijing); default yesterday")
     run.add_argument("--lookback", type=int, help="k days before D; default PBW_LOOKBACK_DAYS (3)")
     run.set_defaults(func=cmd_run)
-    backfill = subparsers.add_parser("backfill", help="load a date range through Dagster")
+    backfill = subparsers.add_parser(
+        "backfill", help="load a date range through Dagster",
+        description="Load every day from --from to --to (Beijing dates) through Dagster, one run per "
+        "billing month, with a progress line per sweep; runs are recorded in DAGSTER_HOME.",
+        epilog="Example: pbw backfill --from 2026-10-01 --to 2026-10-31 --datasets consumption_records",
+    )
     backfill.add_argument("--from", dest="from_date", required=True, help="first day, YYYY-MM-DD")
     backfill.add_argument("--to", dest="to_date", required=True, help="last day, YYYY-MM-DD")
     backfill.add_argument("--datasets", nargs="+", choices=DATASETS, default=list(DATASETS))
     backfill.set_defaults(func=cmd_backfill)
-    load = subparsers.add_parser("load", help="load files through Dagster")
+    load = subparsers.add_parser(
+        "load", help="load files through Dagster",
+        description="Load files dropped by people (console exports) through Dagster runs.",
+        epilog="Example: pbw load inbox",
+    )
     load_sub = load.add_subparsers(dest="load_command", required=True)
     inbox = load_sub.add_parser(
-        "inbox", help="the incentive exports waiting in PBW_INBOX (merged by incentive data id)"
+        "inbox", help="the incentive exports waiting in PBW_INBOX (merged by incentive data id)",
+        description="Load the incentive exports waiting in PBW_INBOX now, one run per file. Each file ends "
+        "loaded, held (PBW_INBOX/held, it would shrink a loaded period), rejected (PBW_INBOX/rejected) or "
+        "duplicate, with a reason file where not loaded.",
+        epilog="Examples: pbw load inbox   |   pbw load inbox --replace data/inbox/held/<sha>/export.xlsx",
     )
     inbox.add_argument("--replace", metavar="FILE",
                        help="load only FILE and replace the incentive periods it contains (e.g. a held file)")

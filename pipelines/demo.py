@@ -143,6 +143,8 @@ def main() -> int:
     print(f"  invoices  : {reports / 'invoices'}")
     for line in document_paths(reports / "invoices", month):
         print(f"    {line}")
+    print(f"  dagster   : {env['DAGSTER_HOME']} (its runs and the month close of {month}); open it with")
+    print(f"              make dev DAGSTER_HOME={env['DAGSTER_HOME']}")
     print("\nTry:")
     for query in QUERIES:
         print(f'  PBW_WAREHOUSE={env["PBW_WAREHOUSE"]} .venv/bin/pbw sql "{query}"')

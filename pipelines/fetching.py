@@ -28,6 +28,8 @@ from partner_center.client import SweepRequest, sweep_many, sweep_stats
 from partner_center.config import Settings
 from partner_center.errors import RetriesExhaustedError
 from partner_center.paging import Sweep
+from pipelines.money import money_metadata
+from pipelines.progress import step_progress
 from pipelines.resources import PartnerCenterResource, WarehouseResource
 from warehouse.connection import WarehouseLockedError
 from warehouse.contract import Loader, LoadReport, StagedBatch, SweepEvidence
@@ -146,8 +148,8 @@ def sweep(
     """
     if not requests:
         return []
-    with retry_on_outage():
-        sweeps = sweep_many(client_settings(resource), requests, spool_dir)
+    with retry_on_outage(), step_progress(requests) as progress:
+        sweeps = sweep_many(client_settings(resource), requests, spool_dir, on_done=progress)
     if not keep_ids:
         for done in sweeps:
             done.ids = None
@@ -198,9 +200,10 @@ def stream_sweeps(
 
     def done_sweeps() -> Iterator[Sweep]:
         while (done := finished.get()) is not None:
+            progress(done)
             yield done
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pbw-sweep") as pool:
+    with step_progress(requests) as progress, ThreadPoolExecutor(1, thread_name_prefix="pbw-sweep") as pool:
         swept = pool.submit(fetch)
         try:
             made = consume(done_sweeps())
@@ -240,7 +243,8 @@ def console_partner_domain_id() -> str | None:
 def materialization_metadata(fetched: Fetched[Any] | None, report: LoadReport) -> dict[str, Any]:
     """The metadata every dataset shows in the UI: rows, quarantined, amount totals, API facts, duration."""
     stats = fetched.stats if fetched is not None else SweepStats()
-    totals = {f"total_{k}": f"{v:f}" for k, v in report.amount_totals.items()}
+    totals = {n: m for k, v in report.amount_totals.items()
+              for n, m in money_metadata(f"total_{k}", v).items()}
     started = fetched.started if fetched is not None else time.time()
     return {
         "rows": report.rows_loaded,

@@ -1,5 +1,8 @@
 """The Dagster instance the CLI launches into: `DAGSTER_HOME`, else the project's `.dagster-home`.
 
+The instance's settings live in `config/dagster.yaml`, linked into each home: a dagster.yaml in the
+checkout's root made Dagster warn at every start that it is not the one DAGSTER_HOME uses.
+
 Runs launched by `pbw` land in the same instance `make dev` shows, so they appear in the UI.
 """
 
@@ -15,7 +18,7 @@ from dagster import AssetKey, DagsterInstance
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-PROJECT_CONFIG = Path(__file__).resolve().parents[1] / "dagster.yaml"
+PROJECT_CONFIG = Path(__file__).resolve().parents[1] / "config" / "dagster.yaml"
 DEFAULT_HOME = ".dagster-home"
 
 
@@ -25,6 +28,7 @@ def dagster_home() -> Path:
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists() and PROJECT_CONFIG.exists():
+        config.unlink(missing_ok=True)  # a link to the file's old place (the checkout's root) is dangling
         config.symlink_to(PROJECT_CONFIG)
     return home
 

@@ -1,6 +1,7 @@
 """Asset jobs: what one scheduled, sensed or CLI-launched run materializes.
 
-Jobs select assets by key so this module does not depend on the dataset modules.
+Jobs select assets by key so this module does not depend on the dataset modules; their partitions are
+inferred from the assets (`define_asset_job(partitions_def=...)` is deprecated).
 """
 
 from __future__ import annotations

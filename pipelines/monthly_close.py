@@ -5,78 +5,82 @@ its own transaction, in order. Schedule: `monthly_close_schedule`, 07:00 Beijing
 bill is final (the 6th). Retry policy: none; a failed close is re-run by hand after a look.
 """
 
-from collections import Counter
-from decimal import Decimal
-
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
     AssetCheckSeverity,
     AssetExecutionContext,
     AssetKey,
+    AssetSpec,
     BackfillPolicy,
     MaterializeResult,
-    asset,
     asset_check,
+    multi_asset,
 )
 
-from finance.invoicing.store import generate_invoices
+from finance.invoicing.store import InvoiceRun, generate_invoices
 from finance.price_book import load_price_book
-from finance.reconciliation.engine import reconcile_month
+from finance.reconciliation.engine import ReconciliationResult, reconcile_month
+from finance.reports import month_data_rows
 from pipelines.checks import run_metadata
+from pipelines.close_events import (
+    drafts_issued,
+    invoices_metadata,
+    reconciliation_metadata,
+    reconciliation_passed,
+)
 from pipelines.partitions import monthly_partitions
 from pipelines.resources import PipelineSettings, WarehouseResource
 
 FACTS = ("consumption_records", "monthly_bills", "account_transactions", "incentive_records")
 
 
-@asset(
+# Single-spec multi_assets: `@asset(backfill_policy=...)` is a beta parameter (a BetaWarning at every
+# start-up); on `multi_asset` the same policy is stable.
+@multi_asset(
+    specs=[AssetSpec("reconciliation", deps=[AssetKey(d) for d in FACTS], group_name="monthly_close",
+                     kinds={"duckdb"}, description="Findings of R1-R5 per month in "
+                     "`marts.reconciliation_findings`; earlier runs stay for audit.")],
     partitions_def=monthly_partitions,
     backfill_policy=BackfillPolicy.single_run(),
-    deps=[AssetKey(d) for d in FACTS],
     pool="duckdb_writer",
-    group_name="monthly_close",
-    kinds={"duckdb"},
 )
 def reconciliation(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     """Findings of R1-R5 per month in `marts.reconciliation_findings`; earlier runs stay for audit."""
-    findings = unexplained = 0
-    statuses: Counter[str] = Counter()
+    results: list[ReconciliationResult] = []
+    data_rows: dict[str, dict[str, int]] = {}
     with warehouse.writer() as con:
         for month in context.partition_keys:
-            result = reconcile_month(con, month, run_id=f"recon-{month}-{context.run.run_id[:8]}")
-            findings += result.findings.height
-            unexplained += result.unexplained.height
-            statuses.update(result.status_counts)
-    return MaterializeResult(
-        metadata={"months": ",".join(context.partition_keys), "findings": findings,
-                  "unexplained": unexplained, **{f"status_{k}": v for k, v in sorted(statuses.items())}}
-    )
+            data_rows[month] = month_data_rows(con, month)
+            results.append(reconcile_month(con, month, run_id=f"recon-{month}-{context.run.run_id[:8]}"))
+    return MaterializeResult(metadata=reconciliation_metadata(results, data_rows))
 
 
 @asset_check(
     asset=reconciliation,
     name="no_unexplained_differences",
-    description="Every finding matched or within tolerance; otherwise ERROR with the counts per status.",
+    description="Every finding matched or within tolerance, and every month had data to compare; "
+    "otherwise ERROR with the counts per status.",
 )
 def reconciliation_explained(context: AssetCheckExecutionContext) -> AssetCheckResult:
-    """Fails loudly on unexplained findings (the report lists them); invoices still follow the data."""
+    """Fails loudly on unexplained findings (the report lists them) and on a month without data (no
+    data is not a green); invoices still follow the data."""
     md = run_metadata(context, AssetKey("reconciliation")) or {}
-    unexplained = int(md.get("unexplained", -1))
     return AssetCheckResult(
-        passed=unexplained == 0,
+        passed=reconciliation_passed(md),
         severity=AssetCheckSeverity.ERROR,
-        metadata={k: v for k, v in md.items() if k.startswith("status_") or k == "unexplained"},
+        metadata={k: v for k, v in md.items()
+                  if k.startswith("status_") or k in ("unexplained", "months_without_data")},
     )
 
 
-@asset(
+@multi_asset(
+    specs=[AssetSpec("invoices", deps=[AssetKey("reconciliation"), AssetKey("customers")],
+                     group_name="monthly_close", kinds={"duckdb"}, description="Invoices of month M in "
+                     "`marts.invoices`: drafts, or credit/debit notes for what changed since issue.")],
     partitions_def=monthly_partitions,
     backfill_policy=BackfillPolicy.single_run(),
-    deps=[reconciliation, AssetKey("customers")],
     pool="duckdb_writer",
-    group_name="monthly_close",
-    kinds={"duckdb"},
 )
 def invoices(
     context: AssetExecutionContext, warehouse: WarehouseResource, settings: PipelineSettings
@@ -86,14 +90,11 @@ def invoices(
     Drafts are issued (numbered and frozen) only with `PBW_ISSUE_INVOICES=1` or `pbw invoice --issue`.
     """
     price_book = load_price_book(settings.price_book_path)
-    counts: Counter[str] = Counter()
-    due = Decimal(0)
+    runs: list[InvoiceRun] = []
     with warehouse.writer() as con:
         for month in context.partition_keys:
-            run = generate_invoices(con, month, price_book, issue=settings.issue_invoices)
-            counts.update(created=len(run.created), issued=len(run.issued), unchanged=len(run.unchanged))
-            due += sum((d.amount_due for d in (*run.created, *run.unchanged)), start=Decimal(0))
-    return MaterializeResult(metadata={**counts, "total_amount_due": str(due)})
+            runs.append(generate_invoices(con, month, price_book, issue=settings.issue_invoices))
+    return MaterializeResult(metadata=invoices_metadata(runs))
 
 
 @asset_check(
@@ -105,7 +106,7 @@ def invoices_issued(context: AssetCheckExecutionContext) -> AssetCheckResult:
     """Drafts are normal until someone issues them; the WARN keeps them visible in the UI."""
     md = run_metadata(context, AssetKey("invoices")) or {}
     return AssetCheckResult(
-        passed=int(md.get("created", 0)) == 0 or int(md.get("issued", 0)) > 0,
+        passed=drafts_issued(md),
         severity=AssetCheckSeverity.WARN,
         metadata={k: md[k] for k in ("created", "issued", "unchanged") if k in md},
     )

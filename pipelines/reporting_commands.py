@@ -1,8 +1,11 @@
 """`pbw reconcile --month M` and `pbw invoice --month M [--customer C] [--issue]`: the monthly close by hand.
 
-Both call the warehouse's plain functions directly (no Dagster run), so a finance user can re-run a month
-and get the files in PBW_REPORTS/M/. Exit codes: 0 everything matched or within tolerance (or invoices
-written), 1 reconciliation findings, 2 an error (bad config, locked or missing warehouse, bad month).
+Both call the same finance functions as the `reconciliation` / `invoices` assets, with the CLI's options,
+write the files in PBW_REPORTS/M/ and then report the month's materializations to the Dagster instance at
+DAGSTER_HOME, so the UI shows the close however it ran (why runless events: pipelines/close_events.py).
+Exit codes: 0 everything matched or within tolerance (or invoices written), 1 reconciliation findings,
+2 an error (bad config, locked or missing warehouse, bad month), 3 the month has no data or the rules
+found nothing to compare (no data is not a green).
 """
 
 from __future__ import annotations
@@ -24,10 +27,14 @@ from finance.reconciliation.engine import reconcile_month
 from finance.reconciliation.settings import ReconciliationSettings
 from finance.reports import read_report_data, summary_text, write_report
 from finance.toml_config import ConfigError
+from pipelines.close_events import report_invoices, report_reconciliation
+from pipelines.instance import get_instance
 from pipelines.partitions import billing_month
 from warehouse.connection import writer
 
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_NO_DATA = 0, 1, 2, 3
+EXIT_CODES = ("exit codes: 0 all matched or within tolerance, 1 unexplained findings, 2 an error "
+              "(config, warehouse, month), 3 no data for the month or nothing to compare")
 
 
 def _reports_dir(args: argparse.Namespace) -> Path:
@@ -65,10 +72,15 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
         with writer(must_exist=True) as con:
             result = reconcile_month(con, args.month, settings)
             paths = write_report(con, result.run_id, _reports_dir(args), lang=args.lang)
-            print(summary_text(read_report_data(con, result.run_id), paths))
+            data = read_report_data(con, result.run_id)
+        print(summary_text(data, paths))
+        report_reconciliation(get_instance(), result, data.data_rows, launched_by="pbw reconcile")
     except (ConfigError, ValueError, OSError, RuntimeError, LookupError, duckdb.Error) as exc:
         print(f"pbw reconcile: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    if data.verdict.kind == "empty":
+        print(f"pbw reconcile: {data.verdict.text}", file=sys.stderr)
+        return EXIT_NO_DATA
     return EXIT_OK if result.unexplained.is_empty() else EXIT_FINDINGS
 
 
@@ -87,6 +99,7 @@ def cmd_invoice(args: argparse.Namespace) -> int:
             write_invoice_files(doc, book, out, lang=args.lang)
             write_detail_xlsx(doc, records[doc.customer_id], out / f"{doc.label}-detail.xlsx")
         export = write_einvoice_export(docs, book, out / f"einvoice-{args.month}.csv")
+        report_invoices(get_instance(), args.month, run, launched_by="pbw invoice")
     except (ConfigError, ValueError, OSError, RuntimeError, LookupError, duckdb.Error) as exc:
         print(f"pbw invoice: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -107,7 +120,13 @@ def cmd_invoice(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `reconcile` and `invoice` to `pbw`."""
-    rec = subparsers.add_parser("reconcile", help="reconcile a month (R1-R5) and write the report")
+    rec = subparsers.add_parser(
+        "reconcile", help="reconcile a month (R1-R5) and write the report",
+        description="Reconcile a billing month (rules R1-R5), write the HTML/XLSX/CSV report to "
+        "PBW_REPORTS/MONTH and record the month's materialization in Dagster (DAGSTER_HOME). "
+        + EXIT_CODES + ".",
+        epilog="Example: pbw reconcile --month 2026-10 --tolerance 0.05",
+    )
     rec.add_argument("--month", required=True, type=billing_month, help="billing month YYYY-MM (Beijing)")
     rec.add_argument("--settings", help="reconciliation TOML (default PBW_RECONCILIATION_SETTINGS)")
     rec.add_argument("--plans", help="incentive plans TOML (default PBW_INCENTIVE_PLANS)")
@@ -115,7 +134,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     rec.add_argument("--out", help="report folder (default PBW_REPORTS/MONTH)")
     rec.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the HTML report")
     rec.set_defaults(func=cmd_reconcile)
-    inv = subparsers.add_parser("invoice", help="generate, issue and write a month's customer invoices")
+    inv = subparsers.add_parser(
+        "invoice", help="generate, issue and write a month's customer invoices",
+        description="Generate the month's customer invoices (drafts, or credit/debit notes for what "
+        "changed since issue), issue them with --issue, write their files to PBW_REPORTS/MONTH/invoices "
+        "and record the month's materialization in Dagster (DAGSTER_HOME).",
+        epilog="Example: pbw invoice --month 2026-10 --customer C1 --issue",
+    )
     inv.add_argument("--month", required=True, type=billing_month, help="billing month YYYY-MM (Beijing)")
     inv.add_argument("--customer", help="only this customer_id")
     inv.add_argument("--issue", action="store_true", help="number and freeze the drafts")

@@ -82,6 +82,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     sub = runs.add_subparsers(dest="runs_command")
     cancel = sub.add_parser("cancel", help="end runs: stop their process, mark them canceled-failed, "
                                            "free their pool slots",
+                            description="End runs by id (or every run in progress): stop their process, "
+                            "mark them canceled-failed and free their pool slots.",
                             epilog="Example: pbw runs cancel --all")
     cancel.add_argument("run_ids", nargs="*", help="run ids as `pbw runs` prints them")
     cancel.add_argument("--all", action="store_true", help="every run in progress")

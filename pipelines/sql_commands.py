@@ -11,15 +11,20 @@ import duckdb
 
 from warehouse.connection import DEFAULT_DEADLINE_S, WarehouseLockedError, reader, warehouse_path
 from warehouse.parquet_export import export_parquet
-from warehouse.query import format_frame, query_text, run_query
+from warehouse.query import format_result, query_text, run_query, table_catalog
 
 
 def register(subparsers: Any) -> None:
     """Add `sql` and `export` to the `pbw` command line."""
     p_sql = subparsers.add_parser(
-        "sql", help="run read-only SQL on the warehouse (query text, a .sql file or stdin)"
+        "sql", help="run read-only SQL on the warehouse (query text, a .sql file or stdin)",
+        description="Run read-only SQL on the warehouse (PBW_WAREHOUSE) and print a plain table, CSV or "
+        "JSON; `--tables` lists the tables with what each holds. Never creates or changes the file.",
+        epilog='Examples: pbw sql "SELECT bill_cycle, count(*) FROM billing.consumption_records GROUP BY 1"'
+        "   |   pbw sql --format csv my_query.sql   |   pbw sql --tables",
     )
     p_sql.add_argument("query", nargs="?", help="SQL text, a path to a .sql file, or '-' / nothing for stdin")
+    p_sql.add_argument("--tables", action="store_true", help="list the tables with their descriptions")
     p_sql.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p_sql.add_argument("--warehouse", type=Path, default=None, help="DuckDB file (default: PBW_WAREHOUSE)")
     p_sql.add_argument(
@@ -27,9 +32,28 @@ def register(subparsers: Any) -> None:
     )
     p_sql.set_defaults(func=run_sql)
 
-    p_export = subparsers.add_parser("export", help="export warehouse tables")
+    p_tables = subparsers.add_parser(
+        "tables", help="list the warehouse's tables with their one-line descriptions",
+        description="Every table and view of the warehouse with what it holds (the catalog's COMMENTs); "
+        "the same as `pbw sql --tables`.",
+        epilog="Example: pbw tables --format csv",
+    )
+    p_tables.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p_tables.add_argument("--warehouse", type=Path, default=None, help="DuckDB file (default: PBW_WAREHOUSE)")
+    p_tables.add_argument("--wait", type=float, default=DEFAULT_DEADLINE_S)
+    p_tables.set_defaults(func=run_sql, tables=True, query=None)
+
+    p_export = subparsers.add_parser(
+        "export", help="export warehouse tables",
+        description="Export warehouse tables for other engines (Spark, Trino, Athena); read-only.",
+        epilog="Example: pbw export parquet --table billing.consumption_records --to data/export",
+    )
     export_sub = p_export.add_subparsers(dest="export_kind", required=True)
-    p_parquet = export_sub.add_parser("parquet", help="hive-partitioned Parquet of one table")
+    p_parquet = export_sub.add_parser(
+        "parquet", help="hive-partitioned Parquet of one table",
+        description="One table as hive-partitioned Parquet files under the target directory.",
+        epilog="Example: pbw export parquet --table billing.monthly_bills --to data/export",
+    )
     p_parquet.add_argument("--table", required=True, help="schema.table, e.g. billing.consumption_records")
     p_parquet.add_argument("--to", required=True, type=Path, help="target directory")
     p_parquet.add_argument("--warehouse", type=Path, default=None)
@@ -38,20 +62,29 @@ def register(subparsers: Any) -> None:
 
 
 def run_sql(args: argparse.Namespace) -> int:
-    """`pbw sql`: read-only; waits for a running writer up to --wait seconds."""
-    text = query_text(args.query).strip()
-    if not text:
-        print("pbw sql: no query given", file=sys.stderr)
-        return 2
+    """`pbw sql` / `pbw tables`: read-only; waits for a running writer up to --wait seconds.
+
+    Exit codes: 0 ok, 1 the query failed, 2 no query or no such .sql file, 3 no warehouse or it stayed locked.
+    """
+    path = args.warehouse or warehouse_path()
+    if not args.tables:
+        try:
+            text = query_text(args.query).strip()
+        except FileNotFoundError as exc:
+            print(f"pbw sql: {exc}", file=sys.stderr)
+            return 2
+        if not text:
+            print("pbw sql: no query given", file=sys.stderr)
+            return 2
     try:
-        frame = run_query(args.warehouse or warehouse_path(), text, args.wait)
+        result = table_catalog(path, args.wait) if args.tables else run_query(path, text, args.wait)
     except (WarehouseLockedError, FileNotFoundError) as exc:
         print(f"pbw sql: {exc}", file=sys.stderr)
         return 3
     except duckdb.Error as exc:
         print(f"pbw sql: {exc}", file=sys.stderr)
         return 1
-    sys.stdout.write(format_frame(frame, args.format))
+    sys.stdout.write(format_result(result, args.format))
     return 0
 
 

@@ -106,10 +106,20 @@ def _export_plans(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `sandbox serve` and `sandbox export ...` to the `pbw` parser."""
-    sandbox = subparsers.add_parser("sandbox", help="the local Partner Center")
+    sandbox = subparsers.add_parser(
+        "sandbox", help="the local Partner Center",
+        description="A local Partner Center: the signed API with a seeded world of customers, fee records, "
+        "bills and transactions, and the console's incentive exports.",
+        epilog="Example: pbw sandbox serve --port 8765 --seed 7 --today 2026-12-04",
+    )
     commands = sandbox.add_subparsers(dest="sandbox_command", required=True)
 
-    server = commands.add_parser("serve", help="serve the sandbox API; prints export lines for the client")
+    server = commands.add_parser(
+        "serve", help="serve the sandbox API; prints export lines for the client",
+        description="Serve the sandbox API until interrupted; prints `export PBW_ENDPOINT=...` and the "
+        "credentials lines to paste into the shell that runs pbw.",
+        epilog="Example: pbw sandbox serve --port 0 --customers 20 --faults 'http500:0.05'",
+    )
     server.add_argument("--host", default="127.0.0.1")
     server.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
     server.add_argument("--rate-limit", default="10", help="requests/s per API and AK, or 'off'")
@@ -138,9 +148,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     _world_options(server)
     server.set_defaults(func=_serve)
 
-    export = commands.add_parser("export", help="console exports (no API exists for these)")
+    export = commands.add_parser(
+        "export", help="console exports (no API exists for these)",
+        description="Write the files finance downloads from the partner console (no API serves them).",
+        epilog="Example: pbw sandbox export incentives --month 2026-10 --out data/inbox/incentives.xlsx",
+    )
     exports = export.add_subparsers(dest="export_command", required=True)
-    incentives = exports.add_parser("incentives", help="激励明细 export of one month")
+    incentives = exports.add_parser(
+        "incentives", help="激励明细 export of one month",
+        description="The incentive details (激励明细) export of one month, as the console writes it; "
+        "published from the 5th of the following month.",
+        epilog="Example: pbw sandbox export incentives --url $PBW_ENDPOINT --month 2026-10 --format csv "
+        "--lang en --out incentives-2026-10.csv",
+    )
     incentives.add_argument("--month", required=True, help="YYYY-MM")
     incentives.add_argument("--format", choices=("xlsx", "csv"), default="xlsx")
     incentives.add_argument("--lang", choices=("zh", "en"), default="zh")
@@ -153,6 +173,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     _world_options(incentives)
     incentives.set_defaults(func=_export_incentives)
 
-    plans = exports.add_parser("plans", help="the partner's incentive plan rates as CSV")
+    plans = exports.add_parser(
+        "plans", help="the partner's incentive plan rates as CSV",
+        description="The incentive plan rates of the seeded world, as a CSV to compare with the plans TOML.",
+        epilog="Example: pbw sandbox export plans --out plans.csv",
+    )
     plans.add_argument("--out", required=True)
     plans.set_defaults(func=_export_plans)

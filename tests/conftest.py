@@ -6,6 +6,7 @@ Do not move the clock or reset stats of the shared `sandbox`; start your own wit
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,6 +17,15 @@ from sandbox.config import SandboxConfig
 from sandbox.server import RunningSandbox, start_in_thread
 
 SandboxFactory = Callable[..., RunningSandbox]
+
+
+@pytest.fixture(autouse=True)
+def dagster_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A Dagster instance folder of this test's own: `pbw reconcile` / `pbw invoice` report the month close
+    to DAGSTER_HOME, which must never be the checkout's `.dagster-home`."""
+    home = tmp_path / "dagster-home"
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    return home
 
 
 @pytest.fixture(scope="session")

@@ -70,6 +70,19 @@ def test_html_report_is_offline_and_shows_key_totals(broken_month: BrokenMonth) 
     assert "BALANCE_TYPE_CREDIT</td><td>2026-03-20</td>" in html
 
 
+def test_html_says_plainly_which_incentives_are_due_but_unpaid(broken_month: BrokenMonth) -> None:
+    root, paths, _ = broken_month
+    con = open_warehouse(root / "w.duckdb")
+    due = con.execute(
+        "SELECT sum(incentive_amount) FROM billing.incentive_records "
+        "WHERE incentive_bill_id IN ('IB2', 'IB3')"
+    ).fetchall()[0][0]
+    con.close()
+    html = paths["html"].read_text(encoding="utf-8")
+    assert (f'id="pending">Incentives pending: 2 incentive bill(s) with CNY {money(due)} due are not paid '
+            "yet") in html
+
+
 def test_xlsx_has_summary_and_one_sheet_per_kind_with_warehouse_totals(broken_month: BrokenMonth) -> None:
     _, paths, facts = broken_month
     sheets = pl.read_excel(paths["xlsx"], sheet_id=0)

@@ -74,6 +74,65 @@ def test_pbw_sql_formats_file_and_stdin(
     assert "(1 rows)" in table
 
 
+def test_pbw_sql_prints_a_plain_table_without_type_rows(
+    warehouse: tuple[Path, Decimal, int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, _, _ = warehouse
+    query = "SELECT 'acme' AS name, 1234.5600::DECIMAL(18,4) AS amount, NULL AS note UNION ALL " \
+            "SELECT '北京云', 7, 'x' ORDER BY amount"
+    assert _run(["sql", "--warehouse", str(path), query]) == 0
+    assert capsys.readouterr().out == (
+        "name       amount  note\n"
+        "------  ---------  ----\n"
+        "北京云     7.0000  x\n"
+        "acme    1234.5600  NULL\n"
+        "(2 rows)\n"
+    )
+
+
+def test_pbw_sql_nested_columns_in_csv_and_json(
+    warehouse: tuple[Path, Decimal, int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, _, _ = warehouse
+    query = ("SELECT [1, 2] AS l, {'a': 1.50::DECIMAL(9,2), 'b': '北京'} AS s, '{\"k\": [1]}'::JSON AS j, "
+             "MAP {'x': 1} AS m")
+    assert _run(["sql", "--warehouse", str(path), "--format", "json", query]) == 0
+    assert json.loads(capsys.readouterr().out) == [
+        {"l": [1, 2], "s": {"a": "1.50", "b": "北京"}, "j": {"k": [1]}, "m": {"x": 1}}
+    ]
+    assert _run(["sql", "--warehouse", str(path), "--format", "csv", query]) == 0
+    (row,) = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert row == {"l": "[1, 2]", "s": '{"a": "1.50", "b": "北京"}', "j": '{"k": [1]}', "m": '{"x": 1}'}
+    assert _run(["sql", "--warehouse", str(path), "--format", "csv", "SHOW ALL TABLES"]) == 0
+    assert "consumption_records" in capsys.readouterr().out
+
+
+def test_pbw_sql_missing_file_says_file_not_found(
+    warehouse: tuple[Path, Decimal, int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, _, _ = warehouse
+    assert _run(["sql", "--warehouse", str(path), "nosuch.sql"]) == 2
+    assert capsys.readouterr().err == (
+        "pbw sql: nosuch.sql: file not found (an argument ending in .sql is read as a file)\n"
+    )
+
+
+def test_show_tables_and_pbw_tables_list_every_schema_with_descriptions(
+    warehouse: tuple[Path, Decimal, int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, _, _ = warehouse
+    assert _run(["sql", "--warehouse", str(path), "--format", "csv", "show tables;"]) == 0
+    shown = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert _run(["tables", "--warehouse", str(path), "--format", "csv"]) == 0
+    listed = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert shown == listed
+    assert {r["schema"] for r in listed} == {"audit", "billing", "marts"}
+    by_name = {f"{r['schema']}.{r['name']}": r for r in listed}
+    assert by_name["billing.consumption_records"]["description"].startswith("Fee records (res-fee-records)")
+    assert by_name["marts.focus_charges"]["kind"] == "view"
+    assert [name for name, r in by_name.items() if not r["description"]] == []
+
+
 def test_pbw_sql_is_read_only(
     warehouse: tuple[Path, Decimal, int], capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -48,7 +48,7 @@ def test_migrations_apply_once_and_are_recorded(tmp_path: Path) -> None:
         assert apply_migrations(con) == []
     expected = [(m.version, m.name) for m in discover()]
     assert ledger == expected
-    assert [v for v, _ in ledger if v < 100] == [1, 2, 3]
+    assert [v for v, _ in ledger if v < 100] == [1, 2, 3, 90]
     with writer(path) as con:
         assert con.execute("SELECT count(*) FROM audit.schema_migrations").fetchall() == [(len(expected),)]
 
@@ -57,7 +57,7 @@ def test_an_edited_applied_migration_is_refused(tmp_path: Path) -> None:
     folder = tmp_path / "migrations"
     folder.mkdir()
     for m in discover(MIGRATIONS_DIR):
-        if m.version < 100:
+        if m.version <= 3:
             (folder / m.name).write_text(m.text)
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     assert len(apply_migrations(con, folder)) == 3
