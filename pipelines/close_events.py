@@ -56,7 +56,7 @@ def reconciliation_passed(metadata: Mapping[str, object]) -> bool:
 
 
 def invoices_metadata(runs: Sequence[InvoiceRun]) -> dict[str, MetadataValue]:
-    """Documents created, issued and unchanged, and the amount due of the current ones."""
+    """Documents created, issued and unchanged, and the amount due of the current ones (gross, with VAT)."""
     due = sum((d.amount_due for r in runs for d in (*r.created, *r.unchanged)), start=Decimal(0))
     return {
         "created": MetadataValue.int(sum(len(r.created) for r in runs)),

@@ -81,7 +81,8 @@ def test_reconcile_and_invoice_are_materializations_of_the_month(
     inv = {k: v.value for k, v in invoices.asset_materialization.metadata.items()}
     assert (inv["created"], inv["issued"]) == (2, 2)
     con = open_warehouse(loaded / "w.duckdb")
-    due = con.execute("SELECT sum(amount_due) FROM marts.invoices WHERE status <> 'void'").fetchall()[0][0]
+    # what the customers owe: the documents' gross, VAT included (amount_due holds the price before VAT)
+    due = con.execute("SELECT sum(gross_amount) FROM marts.invoices WHERE status <> 'void'").fetchall()[0][0]
     con.close()
     assert Decimal(str(inv["total_amount_due_exact"])) == due
     assert inv["total_amount_due"] == f"{due.quantize(Decimal('0.01')):,.2f}"
