@@ -5,7 +5,7 @@ periods it contains). Trigger: `incentive_inbox_sensor`, one run per new file co
 Retry policy: none; a file that cannot be loaded is moved to `rejected/` with the reason.
 """
 
-import tempfile
+import shutil
 from pathlib import Path
 
 from dagster import AssetExecutionContext, Failure, MaterializeResult, asset
@@ -24,18 +24,21 @@ def incentive_records(
 ) -> MaterializeResult:
     """Parse, validate and stage one export, then commit it and archive it; a broken file goes to `rejected/`.
 
-    The file is staged before the writer connection opens, so the warehouse file is locked only to commit.
+    The file is staged (in the run's spool folder) before the writer connection opens, so the warehouse file
+    is locked only to commit.
     """
     item = inbox.InboxFile(Path(config.path), config.sha256)
     load = LoadContext(run_id=context.run.run_id, partner_domain_id=console_partner_domain_id())
+    stage_dir = warehouse.spool_dir(context.run.run_id, "incentive_records")
     try:
-        with tempfile.TemporaryDirectory(prefix="pbw-stage-") as stage_dir:
-            batch = stage_incentives(item.path, Path(stage_dir), load, sha256=item.sha256)
-            with warehouse.writer() as con:
-                report = commit_incentives(con, batch)
+        batch = stage_incentives(item.path, stage_dir, load, sha256=item.sha256)
+        with warehouse.writer() as con:
+            report = commit_incentives(con, batch)
     except (ValueError, OSError) as exc:
         moved = inbox.reject(settings.inbox_path, item, f"{type(exc).__name__}: {exc}")
         raise Failure(f"{item.path.name} rejected: {exc}", metadata={"moved_to": str(moved)}) from exc
+    finally:
+        shutil.rmtree(stage_dir, ignore_errors=True)
     archived = inbox.archive(settings.inbox_path, item)
     metadata = materialization_metadata(None, report)
     return MaterializeResult(metadata={**metadata, "file": item.path.name, "sha256": item.sha256,

@@ -10,7 +10,9 @@ from dagster import AssetCheckKey, AssetKey, AssetSelection, define_asset_job
 from pipelines.partitions import daily_partitions, monthly_partitions
 
 DAILY_ASSETS = ("customers", "consumption_records", "account_transactions")
-MONTHLY_CLOSE_ASSETS = ("monthly_bills", "reconciliation", "invoices")
+BILLS_ASSETS = ("monthly_bills", "consumption_resweeps")
+"""The bills, then the re-sweep of fee records their changes asked for (same run, in this order)."""
+MONTHLY_CLOSE_ASSETS = (*BILLS_ASSETS, "reconciliation", "invoices")
 FRESHNESS_CHECKED = ("consumption_records", "account_transactions")
 
 
@@ -29,9 +31,10 @@ daily_job = define_asset_job(
 
 bills_job = define_asset_job(
     "bills_job",
-    selection=assets_with_load_checks("monthly_bills"),
+    selection=assets_with_load_checks(*BILLS_ASSETS),
     partitions_def=monthly_partitions,
-    description="Monthly bill summaries of the open month and the previous one until it is final.",
+    description="Monthly bill summaries of the open month and the previous one until it is final, then the "
+    "re-sweep of fee records of customers whose bill of an ended month changed.",
 )
 
 monthly_close_job = define_asset_job(

@@ -158,7 +158,7 @@ def test_run_plan_has_one_run_per_api_over_the_schedules_ranges() -> None:
     split = one_run_per_api(plan_daily(DAY, 3))
     daily = [("daily_job", (asset,), "2026-11-20", "2026-11-23") for asset in DAILY_ASSETS]
     assert sorted((r.job, r.assets, r.first, r.last) for r in split) == sorted(
-        [*daily, ("bills_job", ("monthly_bills",), "2026-10", "2026-11")]
+        [*daily, ("bills_job", ("monthly_bills", "consumption_resweeps"), "2026-10", "2026-11")]
     )
     days = "2026-11-20..2026-11-23"
     assert sorted(run_title(r) for r in split) == [

@@ -39,6 +39,7 @@ def stage_incentives(
         parts,
         context,
         staging,
+        stage_dir,
         raw_of=lambda row: raws[int(row[INDEX])],
     )
     rows = stage_batches(batches, staged_path(stage_dir, spec, context))
@@ -60,8 +61,9 @@ def load_incentives(
     partner_domain_id: str | None = None,
     settings: RuleSettings | None = None,
     load_id: str | None = None,
+    work_dir: Path | None = None,
 ) -> LoadReport:
     """One console export -> replace the incentive periods it contains (stage, then commit)."""
     context = LoadContext(run_id, partner_domain_id, load_id or new_load_id(), settings or RuleSettings())
-    with tempfile.TemporaryDirectory(prefix="pbw-stage-") as stage_dir:
+    with tempfile.TemporaryDirectory(prefix="pbw-stage-", dir=work_dir) as stage_dir:
         return commit_incentives(con, stage_incentives(path, Path(stage_dir), context, sha256=sha256))
