@@ -30,7 +30,7 @@ _RETRY_ENV: tuple[tuple[str, str, type[int] | type[float]], ...] = (
     ("PBW_BACKOFF_BASE", "backoff_base", float),
     ("PBW_BACKOFF_CAP", "backoff_cap", float),
 )
-"""Environment names of the client's per-call retry settings (attempts per call, backoff base and cap in s)."""
+"""Environment names of the client's per-call retry settings: attempts per call, backoff base and cap (s)."""
 
 
 @dataclass(frozen=True)

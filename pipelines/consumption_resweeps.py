@@ -13,7 +13,6 @@ Partitions: monthly (the cycles of the run). Backfill policy: single run. Retry 
 `PBW_OUTAGE_RETRIES`, `PBW_OUTAGE_RETRY_WAIT_S`), load 2x on a lock timeout (`retry_on_lock`).
 """
 
-
 import shutil
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -63,10 +62,12 @@ class Resweeps:
 def fetch_consumption_resweeps(
     context: OpExecutionContext, partner_center: PartnerCenterResource, warehouse: WarehouseResource
 ) -> Resweeps:
-    """The open requests of the run's cycles, one sweep per (cycle, customer) over the cycle's days, staged."""
+    """The open requests of the run's cycles, one sweep per (cycle, customer) over its days, staged."""
     partner = partner_domain_id(partner_center)
     with reader(warehouse.file, bounded=True) as con:
-        pending = pending_resweeps(con, tuple(context.partition_keys), LoadContext(partner_domain_id=partner).partner)
+        pending = pending_resweeps(
+            con, tuple(context.partition_keys), LoadContext(partner_domain_id=partner).partner
+        )
     spool = warehouse.spool_dir(context.run.run_id, "consumption_resweeps")
     for why, customers in reasons(pending).items():
         context.log.info(f"re-sweeping the fee records of {why}: customers {', '.join(customers)}")
@@ -84,14 +85,24 @@ def fetch_consumption_resweeps(
 
 
 def resweep_cycle(
-    partner_center: PartnerCenterResource, spool: Path, load: LoadContext, cycle: str,
+    partner_center: PartnerCenterResource,
+    spool: Path,
+    load: LoadContext,
+    cycle: str,
     requests: Sequence[ResweepRequest],
 ) -> tuple[list[Sweep], ResweepBatch]:
-    """Sweep the customers' fee records of the cycle's days (as the daily run asks for them) and stage them."""
+    """Sweep the customers' fee records of the cycle's days (as the daily run asks) and stage them."""
     first, last = cycle_days(cycle, start_date())
     sweeps: list[SweepRequest] = [
-        ("res_fee_records", {"bill_cycle": cycle, "customer_id": r.customer_id,
-                             "bill_date_begin": first.isoformat(), "bill_date_end": last.isoformat()})
+        (
+            "res_fee_records",
+            {
+                "bill_cycle": cycle,
+                "customer_id": r.customer_id,
+                "bill_date_begin": first.isoformat(),
+                "bill_date_end": last.isoformat(),
+            },
+        )
         for r in requests
     ]
 
@@ -106,7 +117,7 @@ def resweep_cycle(
 def load_consumption_resweeps(
     context: OpExecutionContext, fetched: Resweeps, warehouse: WarehouseResource
 ) -> Any:
-    """Commit each cycle's re-sweep in its own transaction (its customers' rows of its days, requests closed)."""
+    """Commit each cycle's re-sweep in its own transaction (its customers' rows, requests closed)."""
     done: list[dict[str, Any]] = []
     rows = quarantined = 0
     with retry_on_lock(), warehouse.writer() as con:
@@ -114,16 +125,36 @@ def load_consumption_resweeps(
             report = commit_resweep(con, batch)
             rows += report.rows_loaded
             quarantined += report.rows_quarantined
-            done.extend({"cycle": r.cycle, "customer_id": r.customer_id, "reason": r.reason,
-                         "bill_version": r.bill_version} for r in batch.requests)
+            done.extend(
+                {
+                    "cycle": r.cycle,
+                    "customer_id": r.customer_id,
+                    "reason": r.reason,
+                    "bill_version": r.bill_version,
+                }
+                for r in batch.requests
+            )
     shutil.rmtree(fetched.spool_dir, ignore_errors=True)
-    summary = "; ".join(f"{why}: {', '.join(c)}" for why, c in reasons(
-        r for b in fetched.batches for r in b.requests).items()) or "nothing to re-sweep"
+    summary = (
+        "; ".join(
+            f"{why}: {', '.join(c)}"
+            for why, c in reasons(r for b in fetched.batches for r in b.requests).items()
+        )
+        or "nothing to re-sweep"
+    )
     context.log.info(f"re-swept {len(done)} customer month(s), {rows} fee records loaded: {summary}")
-    yield Output(None, metadata={
-        "resweeps": len(done), "resweep_reasons": summary, "resweeps_detail": done, "rows": rows,
-        "quarantined": quarantined, "api_calls": fetched.stats.api_calls, "retries": fetched.stats.retries,
-    })
+    yield Output(
+        None,
+        metadata={
+            "resweeps": len(done),
+            "resweep_reasons": summary,
+            "resweeps_detail": done,
+            "rows": rows,
+            "quarantined": quarantined,
+            "api_calls": fetched.stats.api_calls,
+            "retries": fetched.stats.retries,
+        },
+    )
 
 
 @graph_asset(

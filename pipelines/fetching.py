@@ -225,7 +225,7 @@ def stream_sweeps(
         swept = pool.submit(fetch)
         try:
             made = consume(done_sweeps())
-        except BaseException as failed:
+        except BaseException:
             abandoned.set()
             cause = swept.exception()  # waits for the sweep to stop (at its next finished sweep)
             if cause is not None and not isinstance(cause, SweepAbandoned):

@@ -69,7 +69,8 @@ def load_monthly_bills_op(
     report = commit_fetched(fetched, warehouse, commit_monthly_bills)
     metadata = materialization_metadata(fetched, report)
     metadata["restated_cycles"] = ",".join(report.restated_cycles)
-    metadata["resweeps_requested"] = ",".join(f"{c}:{n}" for c, n in sorted(report.resweeps_requested.items()))
+    requested = sorted(report.resweeps_requested.items())
+    metadata["resweeps_requested"] = ",".join(f"{c}:{n}" for c, n in requested)
     yield Output(None, metadata=metadata)
 
 

@@ -161,7 +161,8 @@ def write_audit(con: duckdb.DuckDBPyConnection, batch: StagedBatch, rows_loaded:
              "field": parts.scope_column},
         )
     else:
-        con.execute(sql("delete_quarantine_partitions"), {"dataset": spec.name, "partner": partner, "keys": keys})
+        params = {"dataset": spec.name, "partner": partner, "keys": keys}
+        con.execute(sql("delete_quarantine_partitions"), params)
     q_rows = [
         {**asdict(row), "load_id": context.load_id, "quarantined_at_utc": stamp, "partner_domain_id": partner}
         for row in batch.quarantine

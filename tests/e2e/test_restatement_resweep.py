@@ -60,16 +60,22 @@ def test_the_daily_run_after_a_restatement_reloads_the_month_and_one_note_follow
     assert requests == [(MONTH, restated["customer_id"], "restatement", True)]
     bills_run = next(o for o in outcomes if o.run.job == "bills_job")
     said = [e.message for e in harness.instance.all_logs(bills_run.run_id) if "re-sweeping" in e.message]
-    assert said == [f"re-sweeping the fee records of {MONTH} restatement (bill version 2): "
-                    f"customers {restated['customer_id']}"]
+    assert said == [
+        f"re-sweeping the fee records of {MONTH} restatement (bill version 2): "
+        f"customers {restated['customer_id']}"
+    ]
     materialized = harness.instance.get_latest_materialization_event(AssetKey("consumption_resweeps"))
-    assert materialized is not None and materialized.asset_materialization is not None
+    assert materialized is not None
+    assert materialized.asset_materialization is not None
     metadata = {k: v.value for k, v in materialized.asset_materialization.metadata.items()}
     assert metadata["resweeps"] == 1
-    assert f"{MONTH} restatement (bill version 2): {restated['customer_id']}" in str(metadata["resweep_reasons"])
+    assert f"{MONTH} restatement (bill version 2): {restated['customer_id']}" in str(
+        metadata["resweep_reasons"]
+    )
 
     notes = issue(harness)
-    assert len(notes) == 1 and notes[0] in ("credit_note", "debit_note")
+    assert len(notes) == 1
+    assert notes[0] in ("credit_note", "debit_note")
     assert issue(harness) == []  # a rerun of the issue creates nothing more
     with writer(harness.warehouse) as con:
         documents = list_invoices(con, MONTH)

@@ -27,8 +27,10 @@ def test_pages_handed_over_survive_a_later_sweep_failure(sandbox: RunningSandbox
     cycle = f"{sandbox.app.world.today:%Y-%m}"
     customer = sandbox.app.world.customers[0].customer_id
     handed: list[Sweep] = []
-    requests = [("res_fee_records", {"bill_cycle": cycle, "customer_id": customer}),
-                ("res_fee_records", {"bill_cycle": "2026-13", "customer_id": customer})]
+    requests = [
+        ("res_fee_records", {"bill_cycle": cycle, "customer_id": customer}),
+        ("res_fee_records", {"bill_cycle": "2026-13", "customer_id": customer}),
+    ]
     with pytest.raises(InvalidParameterError):
         sweep_many(settings, requests, tmp_path, on_done=handed.append)
     (first,) = handed
@@ -40,24 +42,35 @@ def test_pages_handed_over_survive_a_later_sweep_failure(sandbox: RunningSandbox
 def test_an_outage_fails_the_fetch_with_its_cause_after_exactly_one_step_retry(
     sandbox_factory: Callable[..., RunningSandbox], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    box = sandbox_factory(seed=7, customers=4, rate_limit=None, faults="http500:0.7", today=date(2026, 11, 12))
-    for name, value in {"PBW_MAX_ATTEMPTS": "2", "PBW_BACKOFF_BASE": "0.01", "PBW_BACKOFF_CAP": "0.02",
-                        "PBW_OUTAGE_RETRY_WAIT_S": "0", "PBW_CONCURRENCY": "2"}.items():
+    box = sandbox_factory(
+        seed=7, customers=4, rate_limit=None, faults="http500:0.7", today=date(2026, 11, 12)
+    )
+    for name, value in {
+        "PBW_MAX_ATTEMPTS": "2",
+        "PBW_BACKOFF_BASE": "0.01",
+        "PBW_BACKOFF_CAP": "0.02",
+        "PBW_OUTAGE_RETRY_WAIT_S": "0",
+        "PBW_CONCURRENCY": "2",
+    }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("PBW_OUTAGE_RETRIES", raising=False)
     harness = Harness(box, tmp_path, today="2026-11-12")
-    job = harness.definitions().resolve_job_def("daily_job").get_subset(
-        asset_selection={AssetKey("consumption_records")}, asset_check_selection=set()
+    job = (
+        harness.definitions()
+        .resolve_job_def("daily_job")
+        .get_subset(asset_selection={AssetKey("consumption_records")}, asset_check_selection=set())
     )
-    result = job.execute_in_process(instance=harness.instance, tags=range_tags("2026-11-01", "2026-11-10"),
-                                    raise_on_error=False)
+    result = job.execute_in_process(
+        instance=harness.instance, tags=range_tags("2026-11-01", "2026-11-10"), raise_on_error=False
+    )
     assert not result.success
     events = result.all_events
     retried = [e for e in events if e.event_type == DagsterEventType.STEP_UP_FOR_RETRY]
     assert [e.step_key for e in retried] == [FETCH]
     (failed,) = [e for e in events if e.event_type == DagsterEventType.STEP_FAILURE]
     assert failed.step_key == FETCH
-    assert failed.step_failure_data is not None and failed.step_failure_data.error is not None
+    assert failed.step_failure_data is not None
+    assert failed.step_failure_data.error is not None
     cause = root_cause(failed.step_failure_data.error)
     assert cause.cls_name == "RetriesExhaustedError"
     assert "still failing after 2 attempts (last: HTTP 500" in cause.message

@@ -1,4 +1,4 @@
-"""Re-sweeps of fee records after a changed monthly bill: which (cycle, customer) to re-sweep, and their commit.
+"""Re-sweeps of fee records after a changed monthly bill: which (cycle, customer) to re-sweep, and the commit.
 
 A new version of an ended cycle (above all a restatement) can carry fee records dated before the daily
 run's window D-k..D, which that run never reloads. The monthly bills commit asks for a re-sweep of each
@@ -37,7 +37,9 @@ def pending_resweeps(
     con: duckdb.DuckDBPyConnection, cycles: Sequence[str], partner: str
 ) -> list[ResweepRequest]:
     """Open re-sweep requests of these cycles, one per (cycle, customer), in order."""
-    rows = con.execute(sql("select_pending_resweeps"), {"partner": partner, "cycles": list(cycles)}).fetchall()
+    rows = con.execute(
+        sql("select_pending_resweeps"), {"partner": partner, "cycles": list(cycles)}
+    ).fetchall()
     return [ResweepRequest(str(c), str(cid), str(reason), int(v)) for c, cid, reason, v in rows]
 
 
@@ -71,13 +73,26 @@ def stage_resweep(
     first, last = cycle_days(cycle, first_day)
     customers = sorted({r.customer_id for r in requests})
     staged = stage_consumption(
-        pages, [(first, last + timedelta(days=1))], stage_dir, context, evidence=evidence,
+        pages,
+        [(first, last + timedelta(days=1))],
+        stage_dir,
+        context,
+        evidence=evidence,
         scope=("customer_id", customers),
     )
     return ResweepBatch(
-        spec=staged.spec, parts=staged.parts, context=staged.context, rows=staged.rows, rows_in=staged.rows_in,
-        quarantine=staged.quarantine, drift=staged.drift, warnings=staged.warnings, evidence=staged.evidence,
-        started_at_utc=staged.started_at_utc, cycle=cycle, requests=tuple(requests),
+        spec=staged.spec,
+        parts=staged.parts,
+        context=staged.context,
+        rows=staged.rows,
+        rows_in=staged.rows_in,
+        quarantine=staged.quarantine,
+        drift=staged.drift,
+        warnings=staged.warnings,
+        evidence=staged.evidence,
+        started_at_utc=staged.started_at_utc,
+        cycle=cycle,
+        requests=tuple(requests),
     )
 
 
@@ -89,8 +104,13 @@ def commit_resweep(target: duckdb.DuckDBPyConnection | Path | str, batch: Reswee
         for customer in sorted({r.customer_id for r in batch.requests}):
             con.execute(
                 sql("mark_resweeps_done"),
-                {"load_id": batch.context.load_id, "stamp": stamp, "partner": batch.context.partner,
-                 "cycle": batch.cycle, "customer": customer},
+                {
+                    "load_id": batch.context.load_id,
+                    "stamp": stamp,
+                    "partner": batch.context.partner,
+                    "cycle": batch.cycle,
+                    "customer": customer,
+                },
             )
 
     return commit_batch(target, batch, close_requests)
