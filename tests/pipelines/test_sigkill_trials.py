@@ -24,8 +24,8 @@ from tests.warehouse.wh_helpers import table_checksum
 
 TODAY = "2026-11-24"
 BACKFILL = ("backfill", "--from", "2026-10-01", "--to", "2026-10-10")
-TRIALS = int(os.environ.get("PBW_KILL_TRIALS", "0"))
-"""10 for issue 13's proof; 0 (skipped) by default: ~40 s a trial on a shared 2-core machine."""
+TRIALS = int(os.environ.get("PBW_KILL_TRIALS", "10"))
+"""Issue 13 asks for 10 (~9 s CPU a trial: ~100 s on an idle machine); fewer for a quick local look."""
 TABLES = (
     "billing.customers",
     "billing.consumption_records",
@@ -38,11 +38,7 @@ TABLES = (
 RECOVERED = "marked failed and its pool slots freed"
 SHM = Path("/dev/shm")
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.timeout(1800),
-    pytest.mark.skipif(TRIALS == 0, reason="set PBW_KILL_TRIALS=10 to run the SIGKILL trials (~7 min)"),
-]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]  # ~100 s idle; a busy shared machine is slower
 
 
 @pytest.fixture
