@@ -120,20 +120,21 @@ def load_consumption_resweeps(
     """Commit each cycle's re-sweep in its own transaction (its customers' rows, requests closed)."""
     done: list[dict[str, Any]] = []
     rows = quarantined = 0
-    with retry_on_lock(), warehouse.writer() as con:
-        for batch in fetched.batches:
-            report = commit_resweep(con, batch)
-            rows += report.rows_loaded
-            quarantined += report.rows_quarantined
-            done.extend(
-                {
-                    "cycle": r.cycle,
-                    "customer_id": r.customer_id,
-                    "reason": r.reason,
-                    "bill_version": r.bill_version,
-                }
-                for r in batch.requests
-            )
+    if fetched.batches:  # nothing to re-sweep (the usual day): the writer is not even opened
+        with retry_on_lock(), warehouse.writer() as con:
+            for batch in fetched.batches:
+                report = commit_resweep(con, batch)
+                rows += report.rows_loaded
+                quarantined += report.rows_quarantined
+                done.extend(
+                    {
+                        "cycle": r.cycle,
+                        "customer_id": r.customer_id,
+                        "reason": r.reason,
+                        "bill_version": r.bill_version,
+                    }
+                    for r in batch.requests
+                )
     shutil.rmtree(fetched.spool_dir, ignore_errors=True)
     summary = (
         "; ".join(
