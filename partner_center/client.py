@@ -277,7 +277,9 @@ async def sweep_all(settings: Settings, requests: Sequence[SweepRequest], spool_
     """Sweep every request concurrently (at most `settings.concurrency` at once), results in order.
 
     `on_done(sweep)` is called as each sweep completes (its page files are final), so a caller can load
-    them while later sweeps download; an exception it raises stops the whole sweep.
+    them while later sweeps download; an exception it raises stops the whole sweep. A sweep handed to
+    `on_done` belongs to the caller from then on: when a later sweep fails, only the pages nobody was given
+    are deleted here (the caller may still be reading the others, in another thread).
     """
     gate = asyncio.Semaphore(settings.concurrency)
     done: list[Sweep] = []
@@ -285,9 +287,14 @@ async def sweep_all(settings: Settings, requests: Sequence[SweepRequest], spool_
     async def one(pc: PartnerCenterClient, endpoint: str, params: Mapping[str, object]) -> Sweep:
         async with gate:
             sweep = await pc.sweep(endpoint, params, spool_dir)
-            done.append(sweep)
-            if on_done is not None:
-                on_done(sweep)
+            if on_done is None:
+                done.append(sweep)
+            else:
+                try:
+                    on_done(sweep)
+                except BaseException:
+                    sweep.cleanup()
+                    raise
             return sweep
 
     async def run(pc: PartnerCenterClient) -> list[Sweep]:

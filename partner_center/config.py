@@ -25,6 +25,12 @@ IAM_ENDPOINTS: dict[str, str] = {
 
 _RETRY = RetryPolicy()
 """The retry defaults live with the retry logic; Settings only lets a caller override them."""
+_RETRY_ENV: tuple[tuple[str, str, type[int] | type[float]], ...] = (
+    ("PBW_MAX_ATTEMPTS", "max_attempts", int),
+    ("PBW_BACKOFF_BASE", "backoff_base", float),
+    ("PBW_BACKOFF_CAP", "backoff_cap", float),
+)
+"""Environment names of the client's per-call retry settings: attempts per call, backoff base and cap (s)."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +105,10 @@ class Settings:
             "rate_limit": float(env.get("PBW_RATE_LIMIT") or 10),
             "concurrency": int(env.get("PBW_CONCURRENCY") or 4),
         }
+        # per-call retries of transient faults (an outage's test or a slow API may shorten or lengthen them)
+        for name, key, kind in _RETRY_ENV:
+            if env.get(name):
+                values[key] = kind(env[name])
         values.update(overrides)
         return cls(**values)
 

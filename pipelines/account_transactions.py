@@ -2,8 +2,9 @@
 
 Partitions: daily (Asia/Shanghai) from PBW_START_DATE. Backfill policy: single run. Schedule:
 `daily_schedule`, 06:00 Beijing over D-k..D (transactions are complete up to 24:00 the day before).
-Retry policy: fetch retried 3x on an API outage (`retry_on_outage`),
-load 2x on a lock timeout (`retry_on_lock`).
+Retry policy: fetch retried once, 60 s later, when the client's own retries were exhausted by an outage
+(`retry_on_outage`; `PBW_OUTAGE_RETRIES`, `PBW_OUTAGE_RETRY_WAIT_S`), load 2x on a lock timeout
+(`retry_on_lock`).
 """
 
 from collections.abc import Iterator

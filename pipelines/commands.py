@@ -30,7 +30,7 @@ from dagster import (
 
 from pipelines.failures import failure_lines, verbose
 from pipelines.inbox_runs import run_inbox
-from pipelines.jobs import DAILY_ASSETS
+from pipelines.jobs import BILLS_ASSETS, DAILY_ASSETS
 from pipelines.partitions import (
     beijing_date,
     cycle_ranges,
@@ -89,7 +89,7 @@ def plan_backfill(begin: date, end: date, datasets: Sequence[str]) -> list[Plann
             runs.append(PlannedRun("daily_job", assets, first.isoformat(), last.isoformat()))
     if "monthly_bills" in datasets:
         cycles = cycles_between(begin, end)
-        runs.append(PlannedRun("bills_job", ("monthly_bills",), cycles[0], cycles[-1]))
+        runs.append(PlannedRun("bills_job", BILLS_ASSETS, cycles[0], cycles[-1]))
     return runs
 
 
@@ -99,7 +99,7 @@ def plan_daily(day: date, lookback_days: int) -> list[PlannedRun]:
     cycles = cycles_to_refresh(day + timedelta(days=1))
     return [
         PlannedRun("daily_job", DAILY_ASSETS, begin.isoformat(), end.isoformat()),
-        PlannedRun("bills_job", ("monthly_bills",), cycles[0], cycles[-1]),
+        PlannedRun("bills_job", BILLS_ASSETS, cycles[0], cycles[-1]),
     ]
 
 
@@ -146,9 +146,11 @@ def run_title(run: PlannedRun) -> str:
 
 
 def one_run_per_api(runs: list[PlannedRun]) -> list[PlannedRun]:
-    """Each asset of each run in a run of its own: every dataset sweeps a different API pool, so the
-    runs can sweep at once, each at its API's full rate, while their loads still queue for the writer."""
-    return [replace(run, assets=(asset,)) for run in runs for asset in run.assets]
+    """Each daily asset of each run in a run of its own: every dataset sweeps a different API pool, so the
+    runs can sweep at once, each at its API's full rate, while their loads still queue for the writer. The
+    bills run stays whole: its re-sweeps must follow the bills they depend on."""
+    return [replace(run, assets=(asset,)) if run.job == "daily_job" else run
+            for run in runs for asset in (run.assets if run.job == "daily_job" else run.assets[:1])]
 
 
 def run_outcome(run: PlannedRun, result: ExecuteInProcessResult, seconds: float) -> RunOutcome:

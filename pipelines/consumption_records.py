@@ -2,8 +2,11 @@
 
 Partitions: daily (Asia/Shanghai) from PBW_START_DATE. Backfill policy: single run, so D-k..D is one
 sweep per customer and one transaction. Schedule: `daily_schedule`, 06:00 Beijing over D-k..D
-(k = PBW_LOOKBACK_DAYS, default 3) so records published late land in their own day. Retry policy:
-fetch retried 3x on an API outage (`retry_on_outage`), load 2x on a lock timeout (`retry_on_lock`).
+(k = PBW_LOOKBACK_DAYS, default 3) so records published late land in their own day; records of an
+ended month that change later (a restatement) are re-swept by `consumption_resweeps`. Retry policy:
+fetch retried once, 60 s later, when the client's own retries were exhausted by an outage
+(`retry_on_outage`; `PBW_OUTAGE_RETRIES`, `PBW_OUTAGE_RETRY_WAIT_S`), load 2x on a lock timeout
+(`retry_on_lock`); no run retry (dagster.yaml).
 """
 
 from dataclasses import replace

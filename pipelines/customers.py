@@ -1,8 +1,9 @@
 """`billing.customers` (current) and `billing.customers_history` (every change).
 
 Not partitioned: the list is small and always pulled whole. Runs first in `daily_job`.
-Retry policy: fetch retried 3x on an API outage (`retry_on_outage`),
-load 2x on a lock timeout (`retry_on_lock`).
+Retry policy: fetch retried once, 60 s later, when the client's own retries were exhausted by an outage
+(`retry_on_outage`; `PBW_OUTAGE_RETRIES`, `PBW_OUTAGE_RETRY_WAIT_S`), load 2x on a lock timeout
+(`retry_on_lock`).
 """
 
 from typing import Any

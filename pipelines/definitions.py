@@ -7,6 +7,7 @@ from dagster import Definitions
 from pipelines.account_transactions import account_transactions
 from pipelines.checks import dataset_checks, freshness_checks
 from pipelines.consumption_records import consumption_records
+from pipelines.consumption_resweeps import consumption_resweeps
 from pipelines.customers import customers
 from pipelines.incentive_records import incentive_records
 from pipelines.jobs import bills_job, daily_job, freshness_job, incentives_job, monthly_close_job
@@ -22,8 +23,8 @@ from pipelines.schedules import (
 from pipelines.sensors import incentive_inbox_sensor, run_failure_alert
 
 defs = Definitions(
-    assets=[customers, consumption_records, monthly_bills, account_transactions, incentive_records,
-            reconciliation, invoices],
+    assets=[customers, consumption_records, monthly_bills, consumption_resweeps, account_transactions,
+            incentive_records, reconciliation, invoices],
     asset_checks=[*dataset_checks, *freshness_checks, reconciliation_explained, invoices_issued],
     jobs=[daily_job, bills_job, monthly_close_job, incentives_job, freshness_job],
     schedules=[daily_schedule, bills_refresh_schedule, monthly_close_schedule, freshness_schedule],

@@ -34,21 +34,38 @@ from pipelines.resources import PartnerCenterResource, WarehouseResource
 from warehouse.connection import WarehouseLockedError
 from warehouse.contract import Loader, LoadReport, StagedBatch, SweepEvidence
 
-API_RETRIES, API_RETRY_WAIT_S = 3, 60
+OUTAGE_RETRIES, OUTAGE_RETRY_WAIT_S = 1, 60.0
+"""Defaults of `PBW_OUTAGE_RETRIES` / `PBW_OUTAGE_RETRY_WAIT_S` (see `retry_on_outage`)."""
 LOCK_RETRIES, LOCK_RETRY_WAIT_S = 2, 10
 
 Made = TypeVar("Made")
 Batch = TypeVar("Batch", bound=StagedBatch)
 
 
+def outage_retry() -> tuple[int, float]:
+    """`PBW_OUTAGE_RETRIES` (default 1) and `PBW_OUTAGE_RETRY_WAIT_S` (default 60) from the environment."""
+    try:
+        retries = int(os.environ.get("PBW_OUTAGE_RETRIES", OUTAGE_RETRIES))
+        wait = float(os.environ.get("PBW_OUTAGE_RETRY_WAIT_S", OUTAGE_RETRY_WAIT_S))
+    except ValueError as exc:
+        raise ValueError(f"PBW_OUTAGE_RETRIES must be an integer and PBW_OUTAGE_RETRY_WAIT_S a number "
+                         f"of seconds: {exc}") from None
+    if retries < 0 or wait < 0:
+        raise ValueError("PBW_OUTAGE_RETRIES and PBW_OUTAGE_RETRY_WAIT_S must not be negative")
+    return retries, wait
+
+
 @contextmanager
 def retry_on_outage() -> Iterator[None]:
-    """Fetch steps retry (3x, 60 s apart) only when the client gave up on an outage; its own per-call
-    retries already cover throttling and blips, and a permanent error (bad parameter, auth) must not loop."""
+    """Fetch steps retry only when the client gave up on an outage (retries exhausted), by default once,
+    60 s later (`PBW_OUTAGE_RETRIES`, `PBW_OUTAGE_RETRY_WAIT_S`). The client's per-call retries already
+    cover throttling and blips, so retries must not stack: one step retry, no run retry (dagster.yaml),
+    and a permanent error (bad parameter, auth) fails at once."""
     try:
         yield
     except RetriesExhaustedError as exc:
-        raise RetryRequested(max_retries=API_RETRIES, seconds_to_wait=API_RETRY_WAIT_S) from exc
+        retries, wait = outage_retry()
+        raise RetryRequested(max_retries=retries, seconds_to_wait=wait) from exc
 
 
 @contextmanager
@@ -181,13 +198,17 @@ def stream_sweeps(
     consume: Callable[[Iterator[Sweep]], Made],
     discard: Callable[[Made], None] | None = None,
 ) -> tuple[list[Sweep], Made]:
-    """`sweep_streaming` for consumers that need each finished sweep (its request params), not just pages."""
+    """`sweep_streaming` for consumers that need each finished sweep (its request params), not just pages.
+
+    Pages handed to `consume` are its own until the step ends (the run's spool goes as a whole): a later
+    sweep's failure never deletes them under the reader. When both fail, the sweep's error is raised, since
+    it is the cause (e.g. retries exhausted, which `retry_on_outage` turns into the step's retry)."""
     finished: queue.SimpleQueue[Sweep | None] = queue.SimpleQueue()
     abandoned = threading.Event()
 
     def on_done(done: Sweep) -> None:
         if abandoned.is_set():
-            raise RuntimeError("the load of these pages failed; sweep abandoned")
+            raise SweepAbandoned("the load of these pages failed; sweep abandoned")
         done.ids = None
         finished.put(done)
 
@@ -209,6 +230,9 @@ def stream_sweeps(
             made = consume(done_sweeps())
         except BaseException:
             abandoned.set()
+            cause = swept.exception()  # waits for the sweep to stop (at its next finished sweep)
+            if cause is not None and not isinstance(cause, SweepAbandoned):
+                raise cause  # noqa: B904 (the consumer's error stays as its __context__)
             raise
         try:
             sweeps = swept.result()
@@ -217,6 +241,10 @@ def stream_sweeps(
                 discard(made)
             raise
     return sweeps, made
+
+
+class SweepAbandoned(RuntimeError):
+    """The consumer of a streamed sweep failed, so the remaining sweeps stop."""
 
 
 def partner_domain_id(resource: PartnerCenterResource) -> str | None:

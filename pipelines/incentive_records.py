@@ -8,7 +8,7 @@ row). Held and rejected runs fail with the reason, so the failure sensor alerts 
 Retry policy: none; a failure that is not the file's (e.g. the warehouse is locked) leaves it in the inbox.
 """
 
-import tempfile
+import shutil
 from pathlib import Path
 
 from dagster import AssetExecutionContext, Failure, MaterializeResult, asset
@@ -35,14 +35,16 @@ def incentive_records(
 ) -> MaterializeResult:
     """Parse, validate and stage one export, then merge (or replace) and archive it; else hold or reject it.
 
-    The file is staged before the writer connection opens, so the warehouse file is locked only to commit.
+    The file is staged (in the run's spool folder) before the writer connection opens, so the warehouse file
+    is locked only to commit.
     """
     item = inbox.InboxFile(Path(config.path), config.sha256)
     folder = settings.inbox_path
     load = LoadContext(run_id=context.run.run_id, partner_domain_id=console_partner_domain_id())
-    with tempfile.TemporaryDirectory(prefix="pbw-stage-") as stage_dir:
+    stage_dir = warehouse.spool_dir(context.run.run_id, "incentive_records")
+    try:
         try:
-            batch = stage_incentives(item.path, Path(stage_dir), load, sha256=item.sha256)
+            batch = stage_incentives(item.path, stage_dir, load, sha256=item.sha256)
         except ValueError as exc:  # ExportFormatError, EncodingRefused: the file's content is the cause
             reason = f"{exc}"
             raise _set_aside("rejected", item, inbox.reject(folder, item, reason), reason) from exc
@@ -53,6 +55,8 @@ def incentive_records(
             moved = inbox.hold(folder, item, f"{item.path.name}: {exc}")
             raise _set_aside("held", item, moved, moved.with_name(moved.name + inbox.REASON_SUFFIX)
                              .read_text(encoding="utf-8")) from exc
+    finally:
+        shutil.rmtree(stage_dir, ignore_errors=True)
     archived = inbox.archive(folder, item)
     changes = "; ".join(c.describe() for c in done.changes)
     metadata = materialization_metadata(None, done.report)

@@ -9,7 +9,9 @@ from __future__ import annotations
 from dagster import AssetCheckKey, AssetKey, AssetSelection, define_asset_job
 
 DAILY_ASSETS = ("customers", "consumption_records", "account_transactions")
-MONTHLY_CLOSE_ASSETS = ("monthly_bills", "reconciliation", "invoices")
+BILLS_ASSETS = ("monthly_bills", "consumption_resweeps")
+"""The bills, then the re-sweep of fee records their changes asked for (same run, in this order)."""
+MONTHLY_CLOSE_ASSETS = (*BILLS_ASSETS, "reconciliation", "invoices")
 FRESHNESS_CHECKED = ("consumption_records", "account_transactions")
 
 
@@ -27,8 +29,9 @@ daily_job = define_asset_job(
 
 bills_job = define_asset_job(
     "bills_job",
-    selection=assets_with_load_checks("monthly_bills"),
-    description="Monthly bill summaries of the open month and the previous one until it is final.",
+    selection=assets_with_load_checks(*BILLS_ASSETS),
+    description="Monthly bill summaries of the open month and the previous one until it is final, then the "
+    "re-sweep of fee records of customers whose bill of an ended month changed.",
 )
 
 monthly_close_job = define_asset_job(

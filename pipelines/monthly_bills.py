@@ -4,9 +4,12 @@ Partitions: monthly (Beijing billing cycles). Backfill policy: single run. Sched
 `bills_refresh_schedule` at 06:00 Beijing pulls the open month and the previous one: the previous month
 is refreshed until it is final (the 5th of M+1, PBW_BILL_FINAL_DAY), then frozen, and the daily pull
 becomes a spot check; `monthly_close_schedule` pulls M once more for the close. A change to a final
-month is stored as a new version and flagged as a restatement (asset check `restatement`).
-Retry policy: fetch retried 3x on an API outage (`retry_on_outage`),
-load 2x on a lock timeout (`retry_on_lock`).
+month is stored as a new version and flagged as a restatement (asset check `restatement`). A new version
+of an ended cycle asks to re-sweep the fee records of the customers whose bills changed
+(`audit.resweep_requests`; done by `consumption_resweeps` in the same run).
+Retry policy: fetch retried once, 60 s later, when the client's own retries were exhausted by an outage
+(`retry_on_outage`; `PBW_OUTAGE_RETRIES`, `PBW_OUTAGE_RETRY_WAIT_S`), load 2x on a lock timeout
+(`retry_on_lock`).
 """
 
 from pathlib import Path
@@ -23,7 +26,7 @@ from pipelines.fetching import (
     partner_domain_id,
     sweep,
 )
-from pipelines.partitions import is_final, monthly_partitions
+from pipelines.partitions import is_final, monthly_partitions, next_cycle_first_day
 from pipelines.resources import PartnerCenterResource, PipelineSettings, WarehouseResource
 from warehouse.contract import LoadContext
 from warehouse.loaders.monthly_bills import commit_monthly_bills, stage_monthly_bills
@@ -46,12 +49,15 @@ def fetch_monthly_bills(
     requests = [("monthly_sum", {"cycle": c, "charge_mode": m}) for c in cycles for m in CHARGE_MODES]
     today = settings.beijing_today()
     final = {c: is_final(c, today, settings.bill_final_day) for c in cycles}
+    closed = {c: next_cycle_first_day(c) <= today for c in cycles}
     sweeps = sweep(partner_center, requests, spool)
     pages: dict[str, list[Path]] = {c: [] for c in cycles}
     for done in sweeps:
         pages.setdefault(str(done.params["cycle"]), []).extend(done.page_files)
     load = LoadContext(run_id=context.run.run_id, partner_domain_id=partner_domain_id(partner_center))
-    batch = stage_monthly_bills(pages, spool, load, final=final, evidence=evidence("monthly_bills", sweeps))
+    batch = stage_monthly_bills(
+        pages, spool, load, final=final, closed=closed, evidence=evidence("monthly_bills", sweeps)
+    )
     return Fetched(batch, spool, SweepStats.of(sweeps))
 
 
@@ -63,6 +69,8 @@ def load_monthly_bills_op(
     report = commit_fetched(fetched, warehouse, commit_monthly_bills)
     metadata = materialization_metadata(fetched, report)
     metadata["restated_cycles"] = ",".join(report.restated_cycles)
+    requested = sorted(report.resweeps_requested.items())
+    metadata["resweeps_requested"] = ",".join(f"{c}:{n}" for c, n in requested)
     yield Output(None, metadata=metadata)
 
 

@@ -8,8 +8,8 @@ quarantined records, drift, and the API's sweep evidence as the warehouse stores
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -81,6 +81,16 @@ class PartitionSet:
     ranges: tuple[tuple[date, date], ...] = ()
     keys: tuple[str, ...] = ()
     whole: bool = False
+    scope_column: str | None = None
+    """When set, only the rows whose `scope_column` is one of `scope_values` are replaced (e.g. the customers
+    of a re-sweep), so a reload of some customers' days leaves the other customers' rows alone."""
+    scope_values: tuple[str, ...] = ()
+
+    def scoped(self, column: str, values: Sequence[str]) -> PartitionSet:
+        """These partitions, limited to the rows whose `column` is one of `values` (date ranges only)."""
+        if not self.ranges or self.keys or self.whole:
+            raise ValueError("only date-range partitions can be limited to some values of a column")
+        return replace(self, scope_column=column, scope_values=tuple(sorted(set(values))))
 
     @property
     def labels(self) -> list[str]:
@@ -107,6 +117,8 @@ class PartitionSet:
             inside = pl.lit(False)
             for start, end in self.ranges:
                 inside = inside | ((col >= start) & (col < end))
+            if self.scope_column is not None:
+                inside = inside & pl.col(self.scope_column).cast(pl.String).is_in(list(self.scope_values))
             return inside.fill_null(False)
         return col.is_in(list(self.keys)).fill_null(False)
 
@@ -193,6 +205,8 @@ class LoadReport:
     drift: list[str]
     restated_cycles: list[str] = field(default_factory=list)
     new_versions: Mapping[str, int] = field(default_factory=dict)
+    resweeps_requested: Mapping[str, int] = field(default_factory=dict)
+    """Per cycle, how many customers' fee records a changed bill asked to re-sweep (monthly bills only)."""
 
 
 Batch_contra = TypeVar("Batch_contra", bound=StagedBatch, contravariant=True)

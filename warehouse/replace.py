@@ -64,6 +64,14 @@ def delete_partitions(con: duckdb.DuckDBPyConnection, table: str, parts: Partiti
     if parts.whole:
         con.execute(sql("delete_partner_rows").format(table=target), {"partner": partner})
     for start, end in parts.ranges:
+        if parts.scope_column is not None:
+            con.execute(
+                sql("delete_partition_range_of").format(
+                    table=target, column=column, scope=ident(parts.scope_column)
+                ),
+                {"partner": partner, "start": start, "end": end, "values": list(parts.scope_values)},
+            )
+            continue
         con.execute(
             sql("delete_partition_range").format(table=target, column=column),
             {"partner": partner, "start": start, "end": end},
@@ -151,11 +159,17 @@ def write_audit(
     stamp = now_utc()
     spec, context, parts = batch.spec, batch.context, batch.parts
     partner = context.partner
-    if clear_quarantine:
+    keys = [*parts.labels, parts.span_label]
+    # a merge (clear_quarantine False) keeps other files' quarantine rows; it clears only what it mentions
+    if clear_quarantine and parts.scope_column is not None:
         con.execute(
-            sql("delete_quarantine_partitions"),
-            {"dataset": spec.name, "partner": partner, "keys": [*parts.labels, parts.span_label]},
+            sql("delete_quarantine_partitions_of"),
+            {"dataset": spec.name, "partner": partner, "keys": keys, "values": list(parts.scope_values),
+             "field": parts.scope_column},
         )
+    elif clear_quarantine:
+        params = {"dataset": spec.name, "partner": partner, "keys": keys}
+        con.execute(sql("delete_quarantine_partitions"), params)
     q_rows = [
         {**asdict(row), "load_id": context.load_id, "quarantined_at_utc": stamp, "partner_domain_id": partner}
         for row in batch.quarantine
@@ -234,11 +248,12 @@ def replace_partitions(
     quarantine: Quarantine | None = None,
     log: LoadLog | None = None,
     drift: Mapping[str, str] | None = None,
+    work_dir: Path | None = None,
 ) -> LoadReport:
     """Replace `partitions` of `spec.table` with `batches` (rows validated elsewhere) in one transaction."""
     parts = partitions if isinstance(partitions, PartitionSet) else partition_set(spec, list(partitions))
     staging = Staging(quarantine or Quarantine(), log or LoadLog())
-    with tempfile.TemporaryDirectory(prefix="pbw-stage-") as stage_dir:
+    with tempfile.TemporaryDirectory(prefix="pbw-stage-", dir=work_dir) as stage_dir:
         rows = stage_batches(batches, Path(stage_dir) / "rows.parquet")
         staging.merge_drift(drift or {})  # read once the batches are exhausted: a generator may fill it
         batch = StagedBatch(spec=spec, parts=parts, context=context, rows=rows, **staging.batch_fields())

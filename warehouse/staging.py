@@ -181,10 +181,14 @@ LEDGER_CONFIG: dict[str, str | bool | int | float | list[str]] = {"memory_limit"
 
 class DuckKeyLedger:
     """Keys of a load's earlier chunks in a private DuckDB file: duplicate detection across chunks whose
-    memory stays bounded (a Python set of 1M keys costs about 90 MB and grows with the load)."""
+    memory stays bounded (a Python set of 1M keys costs about 90 MB and grows with the load).
 
-    def __init__(self, key: Sequence[str]) -> None:
-        self._dir = tempfile.TemporaryDirectory(prefix="pbw-keys-")
+    The file lives in a folder under `work_dir` (the caller's staging folder, e.g. a run's spool), so a
+    killed process leaves it where the caller's clean-up finds it, never in the system temp dir."""
+
+    def __init__(self, key: Sequence[str], work_dir: Path) -> None:
+        work_dir.mkdir(parents=True, exist_ok=True)
+        self._dir = tempfile.TemporaryDirectory(prefix="pbw-keys-", dir=work_dir)
         self.con = duckdb.connect(str(Path(self._dir.name) / "keys.duckdb"), config=LEDGER_CONFIG)
         self._cols = ", ".join(ident(k) for k in key)
         self._created = False
@@ -218,12 +222,15 @@ def validated_batches(
     parts: PartitionSet,
     context: LoadContext,
     staging: Staging,
+    work_dir: Path,
     raw_of: RawOf | None = None,
 ) -> Iterator[pl.DataFrame]:
-    """Validate typed frames; yield rows to load, quarantine the rest (incl. rows outside the partitions)."""
+    """Validate typed frames; yield rows to load, quarantine the rest (incl. rows outside the partitions).
+
+    The duplicate-key ledger is kept in a folder under `work_dir` (the load's staging folder)."""
     names = [r.name for r in s_rules]
     raw = raw_of or RawCache(spec)
-    seen = DuckKeyLedger(spec.key)
+    seen = DuckKeyLedger(spec.key, work_dir)
     warnings = staging.warnings
     try:
         for typed in frames:

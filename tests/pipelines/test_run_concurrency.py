@@ -119,6 +119,7 @@ def test_pbw_run_sweeps_the_apis_at_once_and_loads_one_at_a_time(
 
     # The summary reports what reached the warehouse, and that is what the sandbox holds.
     summary = dict(re.findall(r"^(\w+)\s+(\d+)\s+0$", done.stdout, re.MULTILINE))
+    assert summary.pop("consumption_resweeps") == "0"  # no bill of an ended month changed
     assert {k: int(v) for k, v in summary.items()} == loaded
     twin = sandbox_factory(customers=40, today=TODAY, rate_limit=None, seed=5)  # same world, no limit
     fees, changes = expected.consumption(twin, BEGIN, DAY), expected.transactions(twin, BEGIN, DAY)
@@ -127,10 +128,11 @@ def test_pbw_run_sweeps_the_apis_at_once_and_loads_one_at_a_time(
     assert loaded["customers"] == len(expected.customers(twin))
     assert loaded["monthly_bills"] == expected.bills(twin, "2026-10")[0] + expected.bills(twin, "2026-11")[0]
 
-    # Pools: the four load steps (four runs) held `duckdb_writer` one after another; the API limit held.
+    # Pools: the load steps (four runs; the bills run also its re-sweep's) held `duckdb_writer` one after
+    # another; the API limit held.
     steps = step_windows(dagster_home, [run_id for run_id, _ in runs.values()])
     loads = sorted(w for key, w in steps.items() if ".load_" in key)
-    assert len(loads) == 4, steps
+    assert len(loads) == 5, steps
     assert all(a[1] <= b[0] for a, b in itertools.pairwise(loads)), loads
     # Each run judged its own load; freshness (yesterday loaded?) runs on its own schedule, not here.
     judged = {(a, c) for a in (*DAILY_ASSETS, "monthly_bills") for c in ("validation", "completeness")}
@@ -158,7 +160,7 @@ def test_run_plan_has_one_run_per_api_over_the_schedules_ranges() -> None:
     split = one_run_per_api(plan_daily(DAY, 3))
     daily = [("daily_job", (asset,), "2026-11-20", "2026-11-23") for asset in DAILY_ASSETS]
     assert sorted((r.job, r.assets, r.first, r.last) for r in split) == sorted(
-        [*daily, ("bills_job", ("monthly_bills",), "2026-10", "2026-11")]
+        [*daily, ("bills_job", ("monthly_bills", "consumption_resweeps"), "2026-10", "2026-11")]
     )
     days = "2026-11-20..2026-11-23"
     assert sorted(run_title(r) for r in split) == [

@@ -98,7 +98,7 @@ def test_backfill_plan_one_daily_run_per_month_and_one_bills_run() -> None:
     ]
     only_bills = plan_backfill(date(2026, 10, 5), date(2026, 10, 6), ["monthly_bills"])
     assert [(r.job, r.assets, r.first, r.last) for r in only_bills] == [
-        ("bills_job", ("monthly_bills",), "2026-10", "2026-10")
+        ("bills_job", ("monthly_bills", "consumption_resweeps"), "2026-10", "2026-10")
     ]
 
 

@@ -48,7 +48,7 @@ def test_migrations_apply_once_and_are_recorded(tmp_path: Path) -> None:
         assert apply_migrations(con) == []
     expected = [(m.version, m.name) for m in discover()]
     assert ledger == expected
-    assert [v for v, _ in ledger if v < 100] == [1, 2, 3, 90]
+    assert [v for v, _ in ledger if v < 100] == [1, 2, 3, 4, 90]
     with writer(path) as con:
         assert con.execute("SELECT count(*) FROM audit.schema_migrations").fetchall() == [(len(expected),)]
 
@@ -57,14 +57,14 @@ def test_an_edited_applied_migration_is_refused(tmp_path: Path) -> None:
     folder = tmp_path / "migrations"
     folder.mkdir()
     for m in discover(MIGRATIONS_DIR):
-        if m.version <= 3:
+        if m.version <= 4:
             (folder / m.name).write_text(m.text)
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    assert len(apply_migrations(con, folder)) == 3
-    (folder / "004_add_thing.sql").write_text("CREATE TABLE billing.thing (a INTEGER);")
-    assert apply_migrations(con, folder) == ["004_add_thing.sql"]
-    (folder / "004_add_thing.sql").write_text("CREATE TABLE billing.thing (a BIGINT);")
-    with pytest.raises(MigrationError, match=r"004_add_thing\.sql changed after it was applied"):
+    assert len(apply_migrations(con, folder)) == 4
+    (folder / "005_add_thing.sql").write_text("CREATE TABLE billing.thing (a INTEGER);")
+    assert apply_migrations(con, folder) == ["005_add_thing.sql"]
+    (folder / "005_add_thing.sql").write_text("CREATE TABLE billing.thing (a BIGINT);")
+    with pytest.raises(MigrationError, match=r"005_add_thing\.sql changed after it was applied"):
         apply_migrations(con, folder)
     con.close()
 

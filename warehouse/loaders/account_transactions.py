@@ -64,6 +64,7 @@ def stage_account_transactions(
         parts,
         context,
         staging,
+        stage_dir,
     )
     rows = stage_batches(batches, staged_path(stage_dir, spec, context))
     return StagedBatch(spec=spec, parts=parts, context=context, rows=rows, **staging.batch_fields(evidence))
@@ -87,12 +88,13 @@ def load_account_transactions(
     load_id: str | None = None,
     chunk_pages: int = DEFAULT_CHUNK_PAGES,
     evidence: Sequence[SweepEvidence] = (),
+    work_dir: Path | None = None,
 ) -> LoadReport:
     """Account change pages by balance type -> replace the trade_date partitions (stage, then commit)."""
     context = LoadContext(
         run_id, partner_domain_id, load_id or new_load_id(), settings or RuleSettings(), chunk_pages
     )
-    with tempfile.TemporaryDirectory(prefix="pbw-stage-") as stage_dir:
+    with tempfile.TemporaryDirectory(prefix="pbw-stage-", dir=work_dir) as stage_dir:
         batch = stage_account_transactions(
             pages.items(), partitions, Path(stage_dir), context, evidence=evidence
         )

@@ -63,14 +63,18 @@ def stage_consumption(
     consuming_customers: Mapping[str, Sequence[str]] | None = None,
     bill_date_from: str | None = None,
     evidence: Sequence[SweepEvidence] = (),
+    scope: tuple[str, Sequence[str]] | None = None,
 ) -> ConsumptionBatch:
     """Parse and validate fee record pages into `stage_dir` (no warehouse connection needed).
 
     `pages` may be a stream fed while the API is still being swept; the sweep evidence, known only once the
-    sweep finished, can be added to the batch afterwards (`dataclasses.replace`).
+    sweep finished, can be added to the batch afterwards (`dataclasses.replace`). `scope` (column, values)
+    limits the load to those rows of the partitions (a re-sweep of some customers, `loaders.resweeps`).
     """
     spec = consumption_records.SPEC
     parts = partition_set(spec, list(partitions))
+    if scope is not None:
+        parts = parts.scoped(*scope)
     source = bill_date_from or bill_date_source()
     staging = Staging()
     with PageParser(
@@ -84,6 +88,7 @@ def stage_consumption(
             parts,
             context,
             staging,
+            stage_dir,
         )
         rows = stage_batches(batches, staged_path(stage_dir, spec, context))
         staging.merge_drift(parser.drift)
@@ -135,12 +140,13 @@ def load_consumption(
     load_id: str | None = None,
     chunk_pages: int = DEFAULT_CHUNK_PAGES,
     evidence: Sequence[SweepEvidence] = (),
+    work_dir: Path | None = None,
 ) -> LoadReport:
     """Fee record pages -> replace the bill_date partitions atomically (stage, then commit)."""
     context = LoadContext(
         run_id, partner_domain_id, load_id or new_load_id(), settings or RuleSettings(), chunk_pages
     )
-    with tempfile.TemporaryDirectory(prefix="pbw-stage-") as stage_dir:
+    with tempfile.TemporaryDirectory(prefix="pbw-stage-", dir=work_dir) as stage_dir:
         batch = stage_consumption(
             (Path(p) for p in pages),
             partitions,

@@ -69,7 +69,9 @@ def stage_customers(
     ) as parser:
         frames = [chunk.frame for chunk in parser.parse(Path(p) for p in pages)]
         good = list(
-            validated_batches(frames, spec, customers.model(context.settings), (), parts, context, staging)
+            validated_batches(
+                frames, spec, customers.model(context.settings), (), parts, context, staging, stage_dir
+            )
         )
         staging.merge_drift(parser.drift)
     current = pl.concat(good) if good else pl.DataFrame(schema=spec.polars_schema)
@@ -112,10 +114,11 @@ def load_customers(
     settings: RuleSettings | None = None,
     load_id: str | None = None,
     evidence: Sequence[SweepEvidence] = (),
+    work_dir: Path | None = None,
 ) -> LoadReport:
     """The full customer list -> billing.customers (current) and its history (stage, then commit)."""
     context = LoadContext(run_id, partner_domain_id, load_id or new_load_id(), settings or RuleSettings())
-    with tempfile.TemporaryDirectory(prefix="pbw-stage-") as stage_dir:
+    with tempfile.TemporaryDirectory(prefix="pbw-stage-", dir=work_dir) as stage_dir:
         batch = stage_customers(
             pages, Path(stage_dir), context, indirect_partner_id=indirect_partner_id, evidence=evidence
         )

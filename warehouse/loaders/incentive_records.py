@@ -122,6 +122,7 @@ def stage_incentives(
         parts,
         context,
         staging,
+        stage_dir,
         raw_of=lambda row: raws[int(row[INDEX])],
     )
     rows = stage_batches(batches, staged_path(stage_dir, spec, context))
@@ -194,9 +195,10 @@ def load_incentives(
     settings: RuleSettings | None = None,
     load_id: str | None = None,
     mode: LoadMode = "merge",
+    work_dir: Path | None = None,
 ) -> LoadReport:
     """One console export -> merged into (or, with `mode="replace"`, replacing) its incentive periods."""
     context = LoadContext(run_id, partner_domain_id, load_id or new_load_id(), settings or RuleSettings())
-    with tempfile.TemporaryDirectory(prefix="pbw-stage-") as stage_dir:
+    with tempfile.TemporaryDirectory(prefix="pbw-stage-", dir=work_dir) as stage_dir:
         batch = stage_incentives(path, Path(stage_dir), context, sha256=sha256)
         return commit_incentives(con, batch, mode).report

@@ -53,6 +53,8 @@ class StagedCycle:
     content_hash: str
     amount_total: Decimal
     is_final: bool
+    closed: bool = False
+    """The cycle has ended: a new version's changed customers are re-swept (`audit.resweep_requests`)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,9 +91,13 @@ def stage_monthly_bills(
     context: LoadContext,
     *,
     final: Mapping[str, bool] | None = None,
+    closed: Mapping[str, bool] | None = None,
     evidence: Sequence[SweepEvidence] = (),
 ) -> BillsBatch:
-    """Parse, flatten and validate monthly-sum pages per cycle (the cycle is the request's: none is sent)."""
+    """Parse, flatten and validate monthly-sum pages per cycle (the cycle is the request's: none is sent).
+
+    `closed` names the cycles that have ended: a change to their bills asks for a re-sweep of the changed
+    customers' fee records (the daily window no longer covers their days)."""
     spec = monthly_bills.SPEC
     parts = partition_set(spec, list(pages))
     staging = Staging()
@@ -110,6 +116,7 @@ def stage_monthly_bills(
                 content_hash=digest,
                 amount_total=amount_total,
                 is_final=bool((final or {}).get(cycle, False)),
+                closed=bool((closed or {}).get(cycle, False)),
             )
         )
     return BillsBatch(
@@ -131,6 +138,7 @@ def commit_monthly_bills(target: duckdb.DuckDBPyConnection | Path | str, batch: 
     partner, load_id = batch.context.partner, batch.context.load_id
     new_versions: dict[str, int] = {}
     restated: list[str] = []
+    resweeps: dict[str, int] = {}
     loaded = 0
     with transaction(target) as con:
         for staged in batch.cycles:
@@ -165,8 +173,27 @@ def commit_monthly_bills(target: duckdb.DuckDBPyConnection | Path | str, batch: 
             new_versions[staged.cycle] = version
             if was_final:
                 restated.append(staged.cycle)
+            if previous is not None and staged.closed:
+                resweeps[staged.cycle] = request_resweeps(
+                    con, params, version, "restatement" if was_final else "changed before final", load_id
+                )
         report = write_audit(con, batch, loaded)
-    return replace(report, restated_cycles=restated, new_versions=new_versions)
+    return replace(report, restated_cycles=restated, new_versions=new_versions, resweeps_requested=resweeps)
+
+
+def request_resweeps(
+    con: duckdb.DuckDBPyConnection, params: Mapping[str, Any], version: int, reason: str, load_id: str
+) -> int:
+    """Ask for a re-sweep of the customers whose bill rows changed from the previous version; returns how
+    many. Recorded in the version's transaction, so a crash cannot lose the request."""
+    before = con.execute(sql("count_resweep_requests"), params).fetchone()
+    con.execute(
+        sql("insert_resweep_requests"),
+        {**params, "version": version, "previous": version - 1, "reason": reason, "stamp": now_utc(),
+         "load_id": load_id},
+    )
+    after = con.execute(sql("count_resweep_requests"), params).fetchone()
+    return int(after[0] if after else 0) - int(before[0] if before else 0)
 
 
 def load_monthly_bills(
@@ -180,6 +207,7 @@ def load_monthly_bills(
     settings: RuleSettings | None = None,
     load_id: str | None = None,
     evidence: Sequence[SweepEvidence] = (),
+    work_dir: Path | None = None,
 ) -> LoadReport:
     """monthly-sum pages by cycle -> a new version of a cycle only when its content hash changed.
 
@@ -189,7 +217,7 @@ def load_monthly_bills(
     for cycle, paths in pages.items():
         by_cycle.setdefault(cycle, []).extend(Path(p) for p in paths)
     context = LoadContext(run_id, partner_domain_id, load_id or new_load_id(), settings or RuleSettings())
-    with tempfile.TemporaryDirectory(prefix="pbw-stage-") as stage_dir:
+    with tempfile.TemporaryDirectory(prefix="pbw-stage-", dir=work_dir) as stage_dir:
         batch = stage_monthly_bills(by_cycle, Path(stage_dir), context, final=final, evidence=evidence)
         return commit_monthly_bills(con, batch)
 
