@@ -26,8 +26,8 @@ CLIENT_TESTS = ("tests/partner_center/test_bites_client.py", "tests/partner_cent
 SIGNING_TESTS = ("tests/partner_center/test_signing.py", "tests/sandbox/test_signed_body.py",
                  "tests/sandbox/test_official_sdk.py")
 SECRET_TESTS = ("tests/partner_center/test_bites_client.py", "tests/partner_center/test_secrets.py")
-RETRY_TESTS = ("tests/partner_center/test_client.py", "tests/partner_center/test_client_cli.py",
-               "tests/pipelines/test_fail_fast.py")
+RETRY_TESTS = ("tests/partner_center/test_bites_client.py", "tests/partner_center/test_client.py",
+               "tests/partner_center/test_client_cli.py", "tests/pipelines/test_fail_fast.py")
 
 PAGING = (
     Mutation("paging-ignores-changed-count", "partner_center/paging.py",
@@ -64,7 +64,7 @@ LIMITS = (
              'env.get("PBW_RATE_LIMIT") or 11)', CLIENT_TESTS, "the default run exceeds 10 requests/s"),
     Mutation("limiter-throttle-not-penalized", "partner_center/ratelimit.py",
              "self._tat = max(self._tat, time.monotonic() + seconds)", "pass",
-             ("tests/partner_center/test_client_ratelimit.py",),
+             ("tests/partner_center/test_bites_client.py", "tests/partner_center/test_client_ratelimit.py"),
              "after a 429 every task sends again at once and is throttled again"),
 )
 

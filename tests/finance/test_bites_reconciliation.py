@@ -71,13 +71,12 @@ def bill_row(world: World, customer_id: str, mode: int, bill_type: int, amount: 
     )
 
 
-def money(*amounts: str) -> dict[str, Decimal]:
-    zero = dict.fromkeys(
-        ("official_discount_amount", "cash_amount", "credit_amount", "coupon_amount"), Decimal(0)
+def paid(amount: str) -> dict[str, Decimal]:
+    """The amount columns of a fee record of `amount` at list price, nothing paid by coupon or credit."""
+    zero = ("official_discount_amount", "cash_amount", "credit_amount", "coupon_amount")
+    return dict.fromkeys(zero, Decimal(0)) | dict.fromkeys(
+        ("payment_amount", "official_amount"), Decimal(amount)
     )
-    return zero | {
-        k: Decimal(v) for k, v in zip(("payment_amount", "official_amount"), amounts, strict=False)
-    }
 
 
 def test_r1_counts_a_huawei_write_off_bill_type_2_on_the_bill_side(tmp_path: Path) -> None:
@@ -90,7 +89,7 @@ def test_r1_counts_a_huawei_write_off_bill_type_2_on_the_bill_side(tmp_path: Pat
         id="WO1",
         bill_detail_type=16,
         writeoff_amount=Decimal("-37.50"),
-        **money("-37.50", "-37.50"),
+        **paid("-37.50"),
     )
     bill_row(world, "C1", 3, 2, "-37.50")
     result = run(tmp_path, world, "R1")
@@ -121,7 +120,7 @@ def test_tolerance_is_inclusive_and_each_missing_side_is_named(tmp_path: Path) -
     add_transaction(world, "ACT2", "BALANCE_TYPE_CREDIT", day, Decimal("0.02"), "SOURCE_OPERAIION_USAGE")
     bill_row(world, "C1", 10, 0, "5.00")  # a reserved-instance charge without any fee record
     bill_row(world, "C2", 11, 0, "0.004")  # missing too, but within the tolerance
-    fee_like(world, "C2", 1, id="X1", charging_mode=10, **money("8.00", "8.00"))  # fees without a bill
+    fee_like(world, "C2", 1, id="X1", charging_mode=10, **paid("8.00"))  # fees without a bill
     got = {
         key: (row["status"], row["difference"])
         for key, row in findings(run(tmp_path, world, "R1", "R2")).items()
@@ -189,7 +188,7 @@ def test_r3_no_rebate_policy_13_and_adjustments_left_out_of_the_base(tmp_path: P
             id=f"CDN{n}",
             service_type_code=CDN,
             bill_detail_type=detail_type,
-            **money(amount, amount),
+            **paid(amount),
         )
     world.add(
         "billing.incentive_records",
