@@ -2,6 +2,8 @@
 
 Each names the exact text it replaces (it must occur once in the file), the tests that must then fail,
 and what a partner would notice. A mutation that cannot change behaviour says why in `equivalent`.
+A mutation of SQL keeps every bound parameter in use: DuckDB refuses a statement with an unused one, and a
+mutation killed by that error says nothing about the tests.
 """
 
 from __future__ import annotations
@@ -281,7 +283,7 @@ RECONCILIATION = (
         "r3-base-counts-adjustments",
         "finance/sql/reconcile_incentives_to_consumption.sql",
         "AND NOT list_contains($excluded_bill_detail_types, r.bill_detail_type)",
-        "",
+        "AND NOT list_contains($excluded_bill_detail_types, r.charging_mode)",
         RECON_BITES,
         "compensations and deductions change the incentive base",
     ),
@@ -365,7 +367,7 @@ LOADING = (
         "load-delete-ignores-partner",
         "warehouse/sql/delete_partition_range.sql",
         "WHERE partner_domain_id = $partner AND",
-        "WHERE",
+        "WHERE $partner IS NOT NULL AND",
         LOAD_BITES,
         "loading one partner account deletes another's rows of the day",
     ),
