@@ -2,6 +2,8 @@
 
 Each names the exact text it replaces (it must occur once in the file), the tests that must then fail,
 and what a partner would notice. A mutation that cannot change behaviour says why in `equivalent`.
+A mutation of SQL keeps every bound parameter in use: DuckDB refuses a statement with an unused one, and a
+mutation killed by that error says nothing about the tests.
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ CLIENT_TESTS = ("tests/partner_center/test_bites_client.py", "tests/partner_cent
 SIGNING_TESTS = ("tests/partner_center/test_signing.py", "tests/sandbox/test_signed_body.py",
                  "tests/sandbox/test_official_sdk.py")
 SECRET_TESTS = ("tests/partner_center/test_bites_client.py", "tests/partner_center/test_secrets.py")
-RETRY_TESTS = ("tests/partner_center/test_client.py", "tests/partner_center/test_client_cli.py",
-               "tests/pipelines/test_fail_fast.py")
+RETRY_TESTS = ("tests/partner_center/test_bites_client.py", "tests/partner_center/test_client.py",
+               "tests/partner_center/test_client_cli.py", "tests/pipelines/test_fail_fast.py")
 
 PAGING = (
     Mutation("paging-ignores-changed-count", "partner_center/paging.py",
@@ -64,7 +66,7 @@ LIMITS = (
              'env.get("PBW_RATE_LIMIT") or 11)', CLIENT_TESTS, "the default run exceeds 10 requests/s"),
     Mutation("limiter-throttle-not-penalized", "partner_center/ratelimit.py",
              "self._tat = max(self._tat, time.monotonic() + seconds)", "pass",
-             ("tests/partner_center/test_client_ratelimit.py",),
+             ("tests/partner_center/test_bites_client.py", "tests/partner_center/test_client_ratelimit.py"),
              "after a 429 every task sends again at once and is throttled again"),
 )
 
@@ -90,4 +92,342 @@ RETRIES = (
              "no sandbox running: retried for minutes instead of one line"),
 )
 
-MUTATIONS: tuple[Mutation, ...] = (*PAGING, *SIGNING, *LIMITS, *REDACTION, *RETRIES)
+INVOICE_BITES = ("tests/finance/test_bites_invoicing.py",)
+INVOICE_TESTS = (*INVOICE_BITES, "tests/finance/test_invoicing.py", "tests/finance/test_invoice_planning.py")
+RECON_BITES = ("tests/finance/test_bites_reconciliation.py", "tests/finance/test_reconciliation.py")
+LOAD_BITES = ("tests/warehouse/test_bites_load.py", "tests/warehouse/test_load.py")
+PARSE_TESTS = ("tests/warehouse/test_parse.py", "tests/warehouse/test_load.py")
+
+INVOICING = (
+    Mutation(
+        "invoice-rounds-half-even",
+        "finance/invoicing/planning.py",
+        "rounding=ROUND_HALF_UP)",
+        'rounding="ROUND_HALF_EVEN")',
+        INVOICE_BITES,
+        "a line of 10.125 is invoiced 10.12, a refund of -3.245 as -3.24",
+    ),
+    Mutation(
+        "invoice-adjustment-from-rounded-net",
+        "finance/invoicing/planning.py",
+        "adjustment = quantize(rule.adjustment(net_exact))",
+        "adjustment = quantize(rule.adjustment(net))",
+        INVOICE_BITES,
+        "a 50 % markup of 5.006 is 2.51 instead of 2.50",
+    ),
+    Mutation(
+        "invoice-due-without-adjustment",
+        "finance/invoicing/planning.py",
+        "amount_due=net + adjustment,",
+        "amount_due=net,",
+        INVOICE_TESTS,
+        "the price book's discount or markup never reaches the total",
+    ),
+    Mutation(
+        "invoice-discount-shows-coupons",
+        "finance/invoicing/planning.py",
+        "discount_amount=quantize(discount),",
+        "discount_amount=quantize(coupons),",
+        INVOICE_TESTS,
+        "the discount column shows the coupons",
+    ),
+    Mutation(
+        "invoice-net-ignores-coupons",
+        "finance/invoicing/planning.py",
+        "net_exact = payment - coupons",
+        "net_exact = payment",
+        INVOICE_TESTS,
+        "customers are invoiced what their coupons already paid",
+    ),
+    Mutation(
+        "invoice-note-type-swapped",
+        "finance/invoicing/planning.py",
+        'doc_type = "credit_note" if total < 0 else "debit_note"',
+        'doc_type = "credit_note" if total > 0 else "debit_note"',
+        INVOICE_TESTS,
+        "a refund after issue goes out as a debit note",
+    ),
+    Mutation(
+        "invoice-vanished-service-not-credited",
+        "finance/invoicing/planning.py",
+        "for code in sorted(now.keys() | invoiced.keys()):",
+        "for code in sorted(now.keys()):",
+        INVOICE_TESTS,
+        "a service removed after issue stays invoiced: no credit note",
+    ),
+    Mutation(
+        "invoice-numbers-off-by-one",
+        "finance/invoicing/planning.py",
+        "first = last_number - count + 1",
+        "first = last_number - count",
+        INVOICE_TESTS,
+        "the first invoice is number 000000, numbers repeat",
+    ),
+    Mutation(
+        "invoice-sequence-restarts",
+        "finance/sql/reserve_invoice_numbers.sql",
+        "SET last_number = marts.invoice_numbers.last_number + excluded.last_number",
+        "SET last_number = excluded.last_number",
+        INVOICE_TESTS,
+        "every run numbers from 1 again: two documents share a number",
+    ),
+    Mutation(
+        "invoice-basis-drops-stored-value-cards",
+        "finance/sql/select_invoice_basis.sql",
+        "+ coalesce(sum(stored_value_card_amount), 0) AS coupon_amount",
+        "AS coupon_amount",
+        INVOICE_TESTS,
+        "what a stored-value card paid is invoiced again",
+    ),
+    Mutation(
+        "invoice-replaced-drafts-kept",
+        "finance/invoicing/store.py",
+        "        _drop_drafts(con, plan.drop)",
+        "        pass",
+        INVOICE_TESTS,
+        "a stale draft stays next to its replacement",
+    ),
+    Mutation(
+        "price-book-percent-scale",
+        "finance/price_book.py",
+        "return net * self.percent / HUNDRED",
+        "return net * self.percent / 10",
+        INVOICE_TESTS,
+        "a 7.5 % discount takes 75 %",
+    ),
+    Mutation(
+        "price-book-discount-is-markup",
+        "finance/price_book.py",
+        '("discount_percent", -1)',
+        '("discount_percent", 1)',
+        INVOICE_TESTS,
+        "a customer's discount is added to the invoice",
+    ),
+)
+
+RECONCILIATION = (
+    Mutation(
+        "r1-drops-write-offs",
+        "finance/sql/reconcile_detail_to_bill.sql",
+        "WHERE cycle = $month AND list_contains($bill_types, CAST(bill_type AS INTEGER))",
+        "WHERE cycle = $month AND list_contains($bill_types, CAST(bill_type AS INTEGER)) AND bill_type <> 2",
+        RECON_BITES,
+        "every Huawei write-off shows as an R1 mismatch",
+    ),
+    Mutation(
+        "settings-bill-types-without-write-offs",
+        "finance/reconciliation/settings.py",
+        "bill_types: tuple[int, ...] = (0, 1, 2)",
+        "bill_types: tuple[int, ...] = (0, 1)",
+        RECON_BITES,
+        "write-offs left out of R1 and R2 by default",
+    ),
+    Mutation(
+        "tolerance-exclusive",
+        "finance/sql/insert_findings.sql",
+        "<= CAST($tolerance AS DECIMAL(38, 10))",
+        "< CAST($tolerance AS DECIMAL(38, 10))",
+        RECON_BITES,
+        "a difference of exactly the tolerance (0.01) is reported as a mismatch",
+    ),
+    Mutation(
+        "status-equal-not-matched",
+        "finance/sql/insert_findings.sql",
+        "THEN 'matched'",
+        "THEN 'within_tolerance'",
+        RECON_BITES,
+        "no finding is ever 'matched'",
+    ),
+    Mutation(
+        "status-missing-side-swapped",
+        "finance/sql/insert_findings.sql",
+        "WHEN left_amount IS NULL THEN 'missing_left'",
+        "WHEN left_amount IS NULL THEN 'missing_right'",
+        RECON_BITES,
+        "a bill without fee records is reported as fee records without a bill",
+    ),
+    Mutation(
+        "r5-gets-money-tolerance",
+        "finance/reconciliation/engine.py",
+        'tolerance = Decimal(0) if rule == "R5" else settings.tolerance',
+        "tolerance = settings.tolerance",
+        RECON_BITES,
+        "with a 5-yuan tolerance, a record missing from a sweep is 'within tolerance'",
+    ),
+    Mutation(
+        "r2-paid-any-balance-type",
+        "finance/sql/reconcile_bill_to_transactions.sql",
+        "AND list_contains($trade_detail_types, trade_detail_type)\n"
+        "        AND list_contains($balance_types, balance_type)",
+        "AND list_contains($trade_detail_types, trade_detail_type)",
+        RECON_BITES,
+        "bonus-balance spending shows as an R2 finding nobody configured",
+    ),
+    Mutation(
+        "r2-refunds-count-as-spend",
+        "finance/sql/reconcile_bill_to_transactions.sql",
+        "ELSE -abs(change_amount) END",
+        "ELSE abs(change_amount) END",
+        RECON_BITES,
+        "refunds are added to what the partner paid",
+    ),
+    Mutation(
+        "r3-policy-13-earns-rebate",
+        "finance/reconciliation/settings.py",
+        "r3_no_rebate_policies: tuple[int, ...] = (2, 13)",
+        "r3_no_rebate_policies: tuple[int, ...] = (2,)",
+        RECON_BITES,
+        "a product of incentive policy 13 is expected to earn a rebate",
+    ),
+    Mutation(
+        "r3-base-counts-adjustments",
+        "finance/sql/reconcile_incentives_to_consumption.sql",
+        "AND NOT list_contains($excluded_bill_detail_types, r.bill_detail_type)",
+        "AND NOT list_contains($excluded_bill_detail_types, r.charging_mode)",
+        RECON_BITES,
+        "compensations and deductions change the incentive base",
+    ),
+    Mutation(
+        "r3-plan-rate-before-product-rate",
+        "finance/sql/reconcile_incentives_to_consumption.sql",
+        "ELSE round(rec.base_amount * coalesce(product_rate.rate, plan_rate.rate), 2)",
+        "ELSE round(rec.base_amount * coalesce(plan_rate.rate, product_rate.rate), 2)",
+        RECON_BITES,
+        "a product's own rate is ignored for the plan-wide one",
+    ),
+    Mutation(
+        "r4-window-end-inclusive",
+        "finance/sql/reconcile_incentives_to_payments.sql",
+        "AND f.trade_date < CAST(",
+        "AND f.trade_date <= CAST(",
+        RECON_BITES,
+        "a top-up one day after the window pays a bill",
+    ),
+    Mutation(
+        "r4-window-from-period-start",
+        "finance/sql/reconcile_incentives_to_payments.sql",
+        "+ INTERVAL 1 MONTH + to_days",
+        "+ to_days",
+        RECON_BITES,
+        "a rebate paid in the last month of the window is reported unpaid",
+    ),
+    Mutation(
+        "r4-window-starts-early",
+        "finance/sql/reconcile_incentives_to_payments.sql",
+        "AND f.trade_date >= CAST(strptime(o.period || '-01', '%Y-%m-%d') AS DATE)",
+        "AND f.trade_date >= CAST(strptime(o.period || '-01', '%Y-%m-%d') AS DATE) - INTERVAL 1 MONTH",
+        RECON_BITES,
+        "a top-up from before the period pays its bill",
+    ),
+    Mutation(
+        "r5-oldest-sweep",
+        "finance/sql/check_sweep_counts.sql",
+        "ORDER BY started_at_utc DESC, load_id DESC",
+        "ORDER BY started_at_utc, load_id DESC",
+        RECON_BITES,
+        "a short sweep already repaired by a newer one is still reported",
+    ),
+    Mutation(
+        "r5-duplicates-missed",
+        "finance/sql/check_duplicate_ids.sql",
+        "LIKE '%duplicate%'",
+        "LIKE 'duplicate%'",
+        RECON_BITES,
+        "quarantined duplicate ids never reach R5",
+    ),
+    Mutation(
+        "r5-customer-records-any-month",
+        "finance/sql/check_consumption_customers.sql",
+        "WHERE bill_cycle = $month\n    GROUP BY customer_id",
+        "GROUP BY customer_id",
+        RECON_BITES,
+        "a listed customer with records of another month only is not reported",
+    ),
+)
+
+LOADING = (
+    Mutation(
+        "load-commits-before-quarantine",
+        "warehouse/replace.py",
+        "        return write_audit(con, batch, loaded)",
+        '        con.execute("COMMIT")\n        con.execute("BEGIN TRANSACTION")\n'
+        "        return write_audit(con, batch, loaded)",
+        LOAD_BITES,
+        "a crash after the rows leaves them without their quarantine and load-log row",
+    ),
+    Mutation(
+        "load-quarantine-not-replaced",
+        "warehouse/replace.py",
+        '"keys": [*parts.labels, parts.span_label]},',
+        '"keys": []},',
+        LOAD_BITES,
+        "each rerun of a day adds its rejects to quarantine again",
+    ),
+    Mutation(
+        "load-delete-ignores-partner",
+        "warehouse/sql/delete_partition_range.sql",
+        "WHERE partner_domain_id = $partner AND",
+        "WHERE $partner IS NOT NULL AND",
+        LOAD_BITES,
+        "loading one partner account deletes another's rows of the day",
+    ),
+    Mutation(
+        "load-bill-date-in-utc",
+        "warehouse/parse.py",
+        "INTERVAL 8 HOUR",
+        "INTERVAL 0 HOUR",
+        LOAD_BITES,
+        "charges after 16:00 UTC land on the wrong Beijing day",
+    ),
+    Mutation(
+        "parse-fast-path-not-exact",
+        "warehouse/parse.py",
+        'return f"CASE WHEN CAST({d} AS DOUBLE) = {f} THEN {d} END"',
+        'return f"{d}"',
+        PARSE_TESTS,
+        "an amount the double-based reader changed is loaded instead of quarantined",
+    ),
+    Mutation(
+        "parse-slow-path-rounds",
+        "warehouse/parse.py",
+        "value != value.quantize(_SCALE, context=_WIDE)",
+        "False",
+        PARSE_TESTS,
+        "an amount with 11 decimals is rounded instead of quarantined",
+    ),
+    Mutation(
+        "staging-duplicates-across-chunks-kept",
+        "warehouse/staging.py",
+        "return mask.scatter(rows, True) if rows else mask",
+        "return mask",
+        LOAD_BITES,
+        "a record sent twice (on two pages) is loaded twice",
+    ),
+    Mutation(
+        "bills-restatement-not-versioned",
+        "warehouse/loaders/monthly_bills.py",
+        "if previous is not None and previous[1] == staged.content_hash:",
+        "if previous is not None:",
+        LOAD_BITES,
+        "a restated month keeps its old amounts",
+    ),
+    Mutation(
+        "bills-restatement-not-flagged",
+        "warehouse/loaders/monthly_bills.py",
+        "was_final = bool(previous is not None and previous[2])",
+        "was_final = False",
+        LOAD_BITES,
+        "a change to a closed month is not flagged as a restatement",
+    ),
+)
+
+MUTATIONS: tuple[Mutation, ...] = (
+    *PAGING,
+    *SIGNING,
+    *LIMITS,
+    *REDACTION,
+    *RETRIES,
+    *INVOICING,
+    *RECONCILIATION,
+    *LOADING,
+)
