@@ -224,6 +224,7 @@ def test_a_bare_http_500_is_retried_not_fatal(tmp_path: Path) -> None:
         sweep = asyncio.run(main())
     finally:
         server.shutdown()
+        server.server_close()
     assert (sweep.fetched, sweep.api_count) == (1, 1)
     assert sweep.retries == 1
     assert _FlakyGateway.answered == 2
