@@ -197,7 +197,7 @@ def launch(runs: list[PlannedRun], kind: str, out: TextIO = sys.stdout, *, concu
     from pipelines.instance import get_instance
 
     instance = get_instance()  # before any worker: they inherit DAGSTER_HOME and find it set up
-    recover(instance, out)
+    recover(instance)
     progress(0, len(runs), "starting", out)
 
     def finished(i: int, outcome: RunOutcome) -> None:
@@ -226,12 +226,16 @@ def spool_root() -> Path:
     return warehouse_path().parent / "spool"
 
 
-def recover(instance: DagsterInstance, out: TextIO) -> None:
-    """Before launching: end runs whose process died (they hold pool slots) and drop their spool pages."""
+def recover(instance: DagsterInstance) -> None:
+    """Before launching: end runs whose process died (they hold pool slots) and drop their spool pages.
+
+    What it did goes to stderr: it is news about the instance, not the command's own output.
+    """
     for dead in recover_dead_runs(instance):
-        out.write(dead.describe() + "\n")
-    for folder in sweep_spool(spool_root(), instance):
-        out.write(f"removed the spool pages of ended run {folder.name}\n")
+        print(dead.describe(), file=sys.stderr)
+    removed = sweep_spool(spool_root(), instance)
+    if removed:
+        print(f"removed the spool pages of {len(removed)} ended run(s)", file=sys.stderr)
 
 
 def print_summary(outcomes: list[RunOutcome], out: TextIO) -> None:
@@ -259,7 +263,7 @@ def load_inbox(
 ) -> int:
     """Run the inbox sensor's requests now (or only `replace`), each as an `incentives_job` run; one line per
     file with its outcome, then the sum-up; exit 1 if a file was held, rejected or left in the inbox."""
-    recover(instance, out)
+    recover(instance)
     return run_inbox(defs.resolve_job_def("incentives_job"), instance, folder, out, log_config(), replace)
 
 

@@ -88,7 +88,7 @@ def recover_dead_runs(instance: DagsterInstance) -> list[Recovered]:
 
 
 def sweep_spool(spool: Path, instance: DagsterInstance) -> list[Path]:
-    """Remove spool folders (`<spool>/<run_id>`) of runs that are not in progress; returns the removed.
+    """Remove spool folders (`<spool>/<run_id>`) of this instance's runs that are not in progress.
 
     A run removes its own pages as each dataset loads; a run that died or failed mid-way leaves them.
     """
@@ -97,7 +97,10 @@ def sweep_spool(spool: Path, instance: DagsterInstance) -> list[Path]:
     running = {run.run_id for run in in_progress(instance)}
     removed: list[Path] = []
     for folder in sorted(spool.iterdir()):
-        if folder.is_dir() and folder.name not in running:
-            shutil.rmtree(folder, ignore_errors=True)
-            removed.append(folder)
+        if not folder.is_dir() or folder.name in running:
+            continue
+        if instance.get_run_by_id(folder.name) is None:
+            continue  # not a run of this instance (another DAGSTER_HOME may be using it): leave it alone
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
     return removed

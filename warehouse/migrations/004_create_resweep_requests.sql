@@ -13,3 +13,4 @@ CREATE TABLE IF NOT EXISTS audit.resweep_requests (
     done_at_utc TIMESTAMP,
     partner_domain_id VARCHAR NOT NULL
 );
+COMMENT ON TABLE audit.resweep_requests IS 'Fee-record re-sweeps asked for by a changed bill of an ended month (one row per cycle, customer, bill version); closed by consumption_resweeps';
