@@ -2,7 +2,8 @@
 lockout, throttling, injected faults, error answers and X-Request-Id; the handlers live in `routes`.
 
 Order of checks per API request, as the gateway does it: route (404), authentication (401 APIG.0301),
-throttling (429 APIG.0308), injected fault, then the handler's parameter checks (400 CBC.0100).
+throttling (429 APIG.0308), an error queued by `POST /_sandbox/errors` (CBC.0154 also revokes the token
+sent), injected fault, then the handler's parameter checks (400 CBC.0100).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from partner_center.sandbox_credentials import (
 from sandbox.answers import Answer, ApiError, error
 from sandbox.config import SandboxConfig
 from sandbox.faults import PAGING_KINDS, FaultPlan
+from sandbox.injected import InjectedErrors
 from sandbox.params import Params, json_body
 from sandbox.ratelimit import RateLimiter
 from sandbox.routes import resolve
@@ -61,6 +63,7 @@ class SandboxApp:
         self.limiter = RateLimiter(config.rate_limit)
         self.faults: FaultPlan = config.fault_plan()
         self.stats = Stats()
+        self.injected = InjectedErrors()
         self.tokens: dict[str, datetime] = {}
         self.auth_failures: Counter[str] = Counter()
         self.locked_until: dict[str, float] = {}
@@ -124,6 +127,12 @@ class SandboxApp:
                     f"ratelimit,limit:{limit},time:1 second",
                 )
             self.stats.peaks[name].record(now)
+            queued = self.injected.take(name)
+            if queued is not None:
+                self.stats.faults[queued.code] += 1
+                if queued.code == "CBC.0154":  # the token really is invalid from now on
+                    self.tokens.pop(headers.get("x-auth-token", ""), None)
+                raise queued
             n = self.stats.fault_counters[name]
             self.stats.fault_counters[name] += 1
             delay = self.faults.delay(name, n)
