@@ -27,6 +27,7 @@ from partner_center.config import Settings
 from partner_center.endpoints import Endpoint, get_endpoint
 from partner_center.errors import (
     NON_RETRYABLE,
+    REFRESH_CODES,
     InvalidParameterError,
     RetriesExhaustedError,
     UnreachableError,
@@ -209,7 +210,7 @@ class PartnerCenterClient:
                 status = response.status_code
                 log.debug("%s %s %s -> %d, %d bytes, %.0f ms", ep.method, ep.name, safe_params(sent), status,
                           len(response.content), (time.monotonic() - t0) * 1000)
-                if status < 300:
+                if status < 300 and not _error_in_ok(response.content):
                     try:
                         return accept(response.content)
                     except TransientError as exc:
@@ -223,12 +224,14 @@ class PartnerCenterClient:
                         log.info("%s throttled (%s); backing off %.1f s", ep.name, code, delay)
                         bucket.penalize(delay)
                         continue
-                    if self._tokens is not None and status == 401 and not refreshed:
+                    token_refused = status == 401 or code in REFRESH_CODES
+                    if self._tokens is not None and token_refused and not refreshed:
+                        log.info("%s: token refused (%s); fetching a new one", ep.name, code)
                         self._tokens.invalidate()
                         refreshed = True
                         continue
                     if code in NON_RETRYABLE or not is_transient_status(status, code):
-                        raise api_error(ep.name, sent, status, code, message, request_id)
+                        raise api_error(ep.name, sent, status, code, message, request_id, self._account())
                     failure = f"HTTP {status} {code}"
             attempts += 1
             delay = self._policy.backoff(attempts)
@@ -241,6 +244,24 @@ class PartnerCenterClient:
             log.info("%s %s failed (%s); retry %d in %.2f s", ep.name, safe_params(sent), failure,
                      attempts, delay)
             await asyncio.sleep(delay)
+
+
+    def _account(self) -> str:
+        """Who calls, for permission errors: the IAM user and domain, never the AK or a secret."""
+        domain = self.settings.domain_id or self.settings.iam_domain
+        who = f"IAM user {self.settings.iam_user!r}" if self._tokens is not None else "the AK/SK account"
+        return f"{who} of domain {domain}" if domain else who
+
+
+def _error_in_ok(raw: bytes) -> bool:
+    """An error body under HTTP 200 (CBC.5001 "not a partner" comes so); only small bodies are looked at."""
+    if len(raw) > 4096 or b'"error_code"' not in raw:
+        return False
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return False
+    return isinstance(data, dict) and data.get("error_code") not in (None, "", "CBC.0000")
 
 
 def _check_required(ep: Endpoint, params: Mapping[str, object]) -> None:

@@ -32,6 +32,7 @@ class ApiError(PartnerCenterError):
         error_code: str,
         error_msg: str,
         request_id: str | None = None,
+        account: str | None = None,
     ) -> None:
         self.endpoint = endpoint
         self.params = safe_params(params)
@@ -42,7 +43,7 @@ class ApiError(PartnerCenterError):
         request = f", request id {request_id}" if request_id else ""
         super().__init__(
             f"{endpoint} {self.params} failed: HTTP {status} {error_code}: {self.error_msg}{request}. "
-            f"What to do: {self.hint}."
+            f"What to do: {self.hint.format(account=account or 'this account')}."
         )
 
 
@@ -77,6 +78,36 @@ class AuthenticationError(ApiError):
         "authentication failed: check HUAWEICLOUD_SDK_AK/SK (or the IAM user and password) and the clock "
         "(X-Sdk-Date must be within 15 minutes); after 5 failed signatures the AK is locked for 5 minutes, "
         "so wait before retrying"
+    )
+
+
+class TokenInvalidError(AuthenticationError):
+    """CBC.0154: the token was refused; in token mode the client refreshes it once before raising this."""
+
+    hint = (
+        "the IAM token was refused as invalid even after one refresh: check that the IAM user "
+        "(PBW_IAM_USER) is enabled, its password (PBW_IAM_PASSWORD) current and the token scoped to the "
+        "partner's account (PBW_IAM_DOMAIN / HUAWEICLOUD_SDK_DOMAIN_ID); with AK/SK signing, check "
+        "HUAWEICLOUD_SDK_AK/SK"
+    )
+
+
+class PermissionDeniedError(AccessDeniedError):
+    """CBC.0155: the account is authenticated but lacks the permission item for this API."""
+
+    hint = (
+        "{account} has no permission for this API: in Partner Center give the operator sub-account the BPC "
+        "permission items (BPC_ITEM_FINANCE_020100 consumption records, BPC_ITEM_FINANCE_090100 monthly "
+        "bills, BPC_ITEM_FINANCE_030100 transaction details), or use the partner's own account"
+    )
+
+
+class NotPartnerError(ApiError):
+    """CBC.5001, answered with HTTP 200: the account is not a partner, or not on this site."""
+
+    hint = (
+        "{account} is not a Huawei Cloud partner on this site: use the partner's own AK/SK or IAM user, "
+        "and PBW_SITE=cn or intl (or PBW_ENDPOINT) for the site it joined as a partner"
     )
 
 
@@ -115,15 +146,19 @@ NON_RETRYABLE: dict[str, type[ApiError]] = {
     "CBC.99000037": AccessDeniedError,
     "CBC.18000016": AccessDeniedError,
     "APIG.0301": AuthenticationError,
+    "CBC.0154": TokenInvalidError,
+    "CBC.0155": PermissionDeniedError,
+    "CBC.5001": NotPartnerError,
 }
+REFRESH_CODES = frozenset({"CBC.0154"})  # the token is invalid: fetch a new one, once
 
 
 def api_error(
     endpoint: str, params: Mapping[str, object], status: int, error_code: str, error_msg: str,
-    request_id: str | None,
+    request_id: str | None, account: str | None = None,
 ) -> ApiError:
-    """The typed error for a non-retryable API answer."""
+    """The typed error for a non-retryable API answer; `account` (no secret) names who was refused."""
     cls = NON_RETRYABLE.get(error_code)
     if cls is None:
         cls = AuthenticationError if status == 401 else AccessDeniedError if status == 403 else ApiError
-    return cls(endpoint, params, status, error_code, error_msg, request_id)
+    return cls(endpoint, params, status, error_code, error_msg, request_id, account)

@@ -1,8 +1,9 @@
 """What is retried, and how long to wait (spec §5).
 
 Transient failures (timeouts, connection errors, 5xx, CBC.0999, broken pages) back off exponentially
-with jitter inside a bounded number of attempts and an overall deadline. Throttling (APIG.0308/429) is
-not a failure: it waits Retry-After, else 2-5 s with jitter, and does not use up attempts.
+with jitter inside a bounded number of attempts and an overall deadline. Throttling (APIG.0308/429, or
+CBC.0250 from the billing backend whatever its status) is not a failure: it waits Retry-After, else 2-5 s
+with jitter, and does not use up attempts.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 
 import httpx
 
-THROTTLE_CODES = frozenset({"APIG.0308"})
+THROTTLE_CODES = frozenset({"APIG.0308", "CBC.0250"})
 RETRYABLE_CODES = frozenset({"CBC.0999"})
 
 

@@ -122,7 +122,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     server.add_argument("--host", default="127.0.0.1")
     server.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
-    server.add_argument("--rate-limit", default="10", help="requests/s per API and AK, or 'off'")
+    server.add_argument("--rate-limit", default="10", help="requests/s per IP, API and partner, or 'off'")
     server.add_argument("--faults", default="", help="e.g. 'http500:0.05,timeout:0.02,reset:0.01,slow:200ms'")
     server.add_argument(
         "--timeout-delay", type=float, default=5.0, help="seconds a timeout fault holds a request"

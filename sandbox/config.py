@@ -20,7 +20,8 @@ class SandboxConfig:
     `cache_records` bounds the generated fee records kept in memory (about 1.2 KB each; not part of the
     world, only of its speed); `warm` lists months generated and pre-serialized before serving starts.
     `ak_lockout` (off by default so one test's bad signatures cannot lock the shared demo AK) locks an AK
-    for 5 minutes after 5 consecutive signature failures, as the real gateway does.
+    for 5 minutes after 5 consecutive signature failures, as the real gateway does. `partner_keys` are more
+    AK/SK pairs of the demo partner's IAM users (same domain): they share its rate limit (spec §5).
     """
 
     host: str = "127.0.0.1"
@@ -39,6 +40,7 @@ class SandboxConfig:
     ak_lockout: bool = False
     cache_records: int = DEFAULT_CACHE_RECORDS
     warm: tuple[str, ...] = ()
+    partner_keys: tuple[tuple[str, str], ...] = ()
 
     def world_config(self) -> WorldConfig:
         return WorldConfig(

@@ -2,7 +2,8 @@
 lockout, throttling, injected faults, error answers and X-Request-Id; the handlers live in `routes`.
 
 Order of checks per API request, as the gateway does it: route (404), authentication (401 APIG.0301),
-throttling (429 APIG.0308), injected fault, then the handler's parameter checks (400 CBC.0100).
+throttling (429 APIG.0308), an error queued by `POST /_sandbox/errors` (CBC.0154 also revokes the token
+sent), injected fault, then the handler's parameter checks (400 CBC.0100).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from partner_center.sandbox_credentials import (
 from sandbox.answers import Answer, ApiError, error
 from sandbox.config import SandboxConfig
 from sandbox.faults import PAGING_KINDS, FaultPlan
+from sandbox.injected import InjectedErrors
 from sandbox.params import Params, json_body
 from sandbox.ratelimit import RateLimiter
 from sandbox.routes import resolve
@@ -61,9 +63,11 @@ class SandboxApp:
         self.limiter = RateLimiter(config.rate_limit)
         self.faults: FaultPlan = config.fault_plan()
         self.stats = Stats()
+        self.injected = InjectedErrors()
         self.tokens: dict[str, datetime] = {}
         self.auth_failures: Counter[str] = Counter()
         self.locked_until: dict[str, float] = {}
+        self.keys: dict[str, str] = {SANDBOX_AK: SANDBOX_SK, **dict(config.partner_keys)}
 
     # ------------------------------------------------------------------ ASGI
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -110,9 +114,10 @@ class SandboxApp:
                 return self.issue_token(body)
             name, handler, path_arg = resolve(method, path)
             self.stats.requests[name] += 1
-            principal = self.authenticate(method, raw_path, query, headers, body)
+            domain = self.authenticate(method, raw_path, query, headers, body)
+            source_ip = (scope.get("client") or ("", 0))[0]
             now = time.monotonic()
-            if not self.limiter.allow(name, principal, now):
+            if not self.limiter.allow(name, f"{source_ip}|{domain}", now):
                 self.stats.throttled[name] += 1
                 limit = int(self.config.rate_limit or 0)
                 raise ApiError(
@@ -122,6 +127,12 @@ class SandboxApp:
                     f"ratelimit,limit:{limit},time:1 second",
                 )
             self.stats.peaks[name].record(now)
+            queued = self.injected.take(name)
+            if queued is not None:
+                self.stats.faults[queued.code] += 1
+                if queued.code == "CBC.0154":  # the token really is invalid from now on
+                    self.tokens.pop(headers.get("x-auth-token", ""), None)
+                raise queued
             n = self.stats.fault_counters[name]
             self.stats.fault_counters[name] += 1
             delay = self.faults.delay(name, n)
@@ -178,13 +189,14 @@ class SandboxApp:
     def authenticate(
         self, method: str, raw_path: str, query: str, headers: dict[str, str], body: bytes
     ) -> str:
+        """The partner's domain id (the ParentUid the rate limit counts by) of a valid AK/SK or token."""
         lowered = {k.lower(): v for k, v in headers.items()}
         token = lowered.get("x-auth-token")
         if token:
             expires = self.tokens.get(token)
             if expires is None or expires < datetime.now(UTC):
                 raise ApiError(401, "APIG.0301", "Incorrect IAM authentication information: token invalid.")
-            return "token:" + SANDBOX_IAM_USER
+            return SANDBOX_DOMAIN_ID
         claimed = ACCESS.search(lowered.get("authorization", ""))
         claimed_ak = claimed.group(1) if claimed else ""
         now = time.monotonic()
@@ -194,7 +206,7 @@ class SandboxApp:
             )
         try:
             ak = signing.verify(
-                method, raw_path, query, headers, body, {SANDBOX_AK: SANDBOX_SK}.get, datetime.now(UTC)
+                method, raw_path, query, headers, body, self.keys.get, datetime.now(UTC)
             )
         except signing.SignatureError as exc:
             self.auth_failures[claimed_ak] += 1
@@ -212,7 +224,7 @@ class SandboxApp:
             )
         if domain != SANDBOX_DOMAIN_ID:
             raise ApiError(403, "CBC.0151", "Access denied.")
-        return ak
+        return domain
 
     def issue_token(self, body: bytes) -> Answer:
         try:

@@ -1,4 +1,6 @@
-"""Server-side throttling as the API gateway does it: a token bucket per (API, AK), 429 APIG.0308 past it."""
+"""Server-side throttling as the API gateway does it: a token bucket per (source IP, API, partner), 429
+APIG.0308 past it. The partner is the ParentUid (domain) behind the AK or token, so two AKs of one partner
+share one bucket (spec §5)."""
 
 from __future__ import annotations
 
@@ -29,7 +31,8 @@ class TokenBucket:
 
 @dataclass(slots=True)
 class RateLimiter:
-    """Buckets keyed by (endpoint, principal); `rate` None means throttling is off."""
+    """Buckets keyed by (endpoint, principal), the principal being "source IP|domain id"; `rate` None
+    means throttling is off."""
 
     rate: float | None
     buckets: dict[tuple[str, str], TokenBucket] = field(default_factory=dict)

@@ -26,13 +26,10 @@ def fee_records(app: Context, req: Request) -> Answer:
     p.text("account_manager_id")
     holder = checked_holder(app.world, p)
     begin, end = p.day("bill_date_begin"), p.day("bill_date_end")
-    if (begin is None) != (end is None):
-        raise invalid(
-            "bill_date_end" if end is None else "bill_date_begin", "send both bill dates or neither"
-        )
     offset, limit = p.page(1000)
     assert cycle is not None
-    if begin is not None and end is not None and not (month_start(cycle) <= begin <= end <= month_end(cycle)):
+    # as the real API (spec §1.1): one bill date alone, or a range outside the cycle, means the whole cycle
+    if begin is None or end is None or not (month_start(cycle) <= begin <= end <= month_end(cycle)):
         begin = end = None
     customer = app.world.customer_by_id.get(customer_id or "")
     records = []

@@ -1,5 +1,5 @@
-"""The `/_sandbox/*` control paths (no signature): manifest, stats, clock, world summary, warm-up, and the
-console's incentive export of the running world."""
+"""The `/_sandbox/*` control paths (no signature): manifest, stats, clock, world summary, warm-up, error
+answers queued for the next requests of an API, and the console's incentive export of the running world."""
 
 from __future__ import annotations
 
@@ -37,6 +37,10 @@ def control(app: Context, method: str, path: str, query: str, body: bytes) -> An
             return ok(
                 {"today": app.world.today.isoformat(), "last_day": app.world.last_day.isoformat()}
             )
+        if path == "/_sandbox/errors":
+            if method == "POST":
+                app.injected.add(json_body(body))
+            return ok({"pending": app.injected.to_json()})
         if path == "/_sandbox/world" and method == "GET":
             return ok(app.world.describe())
         if path == "/_sandbox/warm" and method == "POST":

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from sandbox.answers import Answer, ApiError
+from sandbox.injected import InjectedErrors
 from sandbox.params import Params
 from sandbox.stats import Stats
 from sandbox.world import World
@@ -29,6 +30,7 @@ class Context(Protocol):
 
     world: World
     stats: Stats
+    injected: InjectedErrors
 
 
 Handler = Callable[[Context, Request], Answer]
