@@ -118,8 +118,8 @@ INVOICING = (
     Mutation(
         "invoice-due-without-adjustment",
         "finance/invoicing/planning.py",
-        "amount_due=net + adjustment,",
-        "amount_due=net,",
+        "due = net + adjustment",
+        "due = net",
         INVOICE_TESTS,
         "the price book's discount or markup never reaches the total",
     ),
@@ -358,8 +358,8 @@ LOADING = (
     Mutation(
         "load-quarantine-not-replaced",
         "warehouse/replace.py",
-        '"keys": [*parts.labels, parts.span_label]},',
-        '"keys": []},',
+        "keys = [*parts.labels, parts.span_label]",
+        "keys = [parts.span_label[:0]]",
         LOAD_BITES,
         "each rerun of a day adds its rejects to quarantine again",
     ),
