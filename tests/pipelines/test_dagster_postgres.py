@@ -17,6 +17,7 @@ import pytest
 import yaml
 from conftest import SandboxFactory
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
+from dagster._core.remote_representation.external import RemoteSchedule, RemoteSensor
 from dagster._core.scheduler.instigation import TickStatus
 from dagster._core.test_utils import create_test_daemon_workspace_context, freeze_time, load_remote_repo
 from dagster._core.workspace.load_target import ModuleTarget
@@ -27,6 +28,7 @@ from pg_server import PostgresServer, postgres_server
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
+import pipelines.instance
 from pipelines.instance import (
     PG_URL_VAR,
     POSTGRES_CONFIG,
@@ -34,6 +36,7 @@ from pipelines.instance import (
     InstanceConfigError,
     get_instance,
 )
+from sandbox.server import RunningSandbox
 
 BJ = ZoneInfo("Asia/Shanghai")
 TODAY, DAY = date(2026, 11, 24), date(2026, 11, 23)
@@ -54,6 +57,21 @@ def test_postgres_config_differs_from_sqlite_only_in_storage_and_coordinator() -
     assert postgres.pop("run_coordinator")["class"] == "QueuedRunCoordinator"
     assert postgres == sqlite
     assert "password" not in POSTGRES_CONFIG.read_text(encoding="utf-8").split("PGPASSWORD")[-1]
+
+
+def test_home_link_follows_the_variable(dagster_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    link = dagster_home / "dagster.yaml"
+    monkeypatch.setenv(PG_URL_VAR, "postgresql+psycopg2://dagster@127.0.0.1:1/dagster")
+    pipelines.instance.dagster_home()
+    assert link.resolve() == POSTGRES_CONFIG
+    monkeypatch.delenv(PG_URL_VAR)
+    pipelines.instance.dagster_home()
+    assert link.resolve() == PROJECT_CONFIG
+    link.unlink()
+    link.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")  # the operator's own file stays
+    monkeypatch.setenv(PG_URL_VAR, "postgresql+psycopg2://dagster@127.0.0.1:1/dagster")
+    pipelines.instance.dagster_home()
+    assert not link.is_symlink()
 
 
 def test_bad_url_fails_in_one_line_without_echoing_it(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -87,7 +105,12 @@ def test_daily_run_schedule_and_sensor_ticks_land_in_postgres(
         monkeypatch.setenv(name, value)
     monkeypatch.chdir(ROOT)
 
-    instance = get_instance()
+    with get_instance() as instance:
+        _run_and_tick(pg, box, tmp_path, dagster_home, instance)
+
+
+def _run_and_tick(pg: PostgresServer, box: RunningSandbox, tmp_path: Path, dagster_home: Path,
+                  instance: DagsterInstance) -> None:
     assert (dagster_home / "dagster.yaml").resolve() == POSTGRES_CONFIG
     storages = {type(s).__name__ for s in (instance.run_storage, instance.event_log_storage,
                                            instance.schedule_storage)}
@@ -118,7 +141,12 @@ def test_daily_run_schedule_and_sensor_ticks_land_in_postgres(
             list(execute_sensor_iteration(workspace, LOG, None, None))
 
     # read back by a fresh instance object and by SQL on the server itself
-    fresh = DagsterInstance.from_ref(instance.get_ref())
+    with DagsterInstance.from_ref(instance.get_ref()) as fresh:
+        _read_back(pg, fresh, schedule, sensor, daily.run_id, dagster_home)
+
+
+def _read_back(pg: PostgresServer, fresh: DagsterInstance, schedule: RemoteSchedule, sensor: RemoteSensor,
+               daily_run_id: str, dagster_home: Path) -> None:
     (tick,) = [t for t in fresh.get_ticks(schedule.get_remote_origin_id(), schedule.selector_id)
                if t.status == TickStatus.SUCCESS]
     (scheduled_run,) = fresh.get_runs(RunsFilter(run_ids=list(tick.run_ids)))
@@ -136,11 +164,11 @@ def test_daily_run_schedule_and_sensor_ticks_land_in_postgres(
             runs = dict(con.execute(text("SELECT run_id, status FROM runs")).fetchall())
             ticks = con.execute(text("SELECT type, status FROM job_ticks ORDER BY id")).fetchall()
             events = con.execute(text("SELECT count(*) FROM event_logs WHERE run_id = :r"),
-                                 {"r": daily.run_id}).scalar_one()
+                                 {"r": daily_run_id}).scalar_one()
             pools = {r[0] for r in con.execute(text("SELECT concurrency_key FROM concurrency_limits"))}
     finally:
         engine.dispose()
-    assert runs[daily.run_id] == "SUCCESS"
+    assert runs[daily_run_id] == "SUCCESS"
     assert runs[scheduled_run.run_id] == runs[sensed_run.run_id] == "QUEUED"
     assert ("SCHEDULE", "SUCCESS") in ticks
     assert ("SENSOR", "SUCCESS") in ticks
