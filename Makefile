@@ -32,8 +32,8 @@ bench: $(STAMP)
 DAGSTER_HOME ?= $(CURDIR)/.dagster-home
 DEV_PORT ?= 3000
 dev: $(STAMP)
-	mkdir -p $(DAGSTER_HOME)
-	test -e $(DAGSTER_HOME)/dagster.yaml || ln -sfn $(CURDIR)/config/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+	# links config/dagster.yaml, or config/dagster-postgres.yaml when PBW_DAGSTER_PG_URL is set (as `pbw` does)
+	DAGSTER_HOME=$(abspath $(DAGSTER_HOME)) $(BIN)/python -c 'from pipelines.instance import dagster_home; dagster_home()'
 	export DAGSTER_HOME=$(abspath $(DAGSTER_HOME)); \
 	$(BIN)/dagster-daemon run -m pipelines.definitions & daemon=$$!; trap 'kill $$daemon' EXIT; \
 	$(BIN)/dagster-webserver -h 127.0.0.1 -p $(DEV_PORT) -m pipelines.definitions
