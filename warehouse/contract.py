@@ -72,6 +72,15 @@ class LoadContext:
         """The partner account every row of the load carries (`default` when none was named)."""
         return self.partner_domain_id or UNKNOWN_PARTNER
 
+    @classmethod
+    def of(
+        cls, run_id: str | None, partner_domain_id: str | None, load_id: str | None = None,
+        settings: RuleSettings | None = None, chunk_pages: int = DEFAULT_CHUNK_PAGES,
+    ) -> LoadContext:
+        """From the optional arguments of the one-call `load_*` helpers: None means the default."""
+        return cls(run_id, partner_domain_id, load_id or new_load_id(), settings or RuleSettings(),
+                   chunk_pages)
+
 
 @dataclass(frozen=True)
 class PartitionSet:

@@ -8,7 +8,6 @@ previous contents; rerunning the same load converges to the same contents.
 from __future__ import annotations
 
 import json
-import tempfile
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict
@@ -33,7 +32,7 @@ from warehouse.contract import (
     partition_set,
 )
 from warehouse.sqlfiles import sql
-from warehouse.staging import LoadLog, Quarantine, Staging, as_arrow, ident, stage_batches
+from warehouse.staging import LoadLog, Quarantine, Staging, as_arrow, ident, stage_batches, staging_dir
 
 SideTables = Callable[[duckdb.DuckDBPyConnection], None]
 
@@ -253,8 +252,8 @@ def replace_partitions(
     """Replace `partitions` of `spec.table` with `batches` (rows validated elsewhere) in one transaction."""
     parts = partitions if isinstance(partitions, PartitionSet) else partition_set(spec, list(partitions))
     staging = Staging(quarantine or Quarantine(), log or LoadLog())
-    with tempfile.TemporaryDirectory(prefix="pbw-stage-", dir=work_dir) as stage_dir:
-        rows = stage_batches(batches, Path(stage_dir) / "rows.parquet")
+    with staging_dir(work_dir) as stage_dir:
+        rows = stage_batches(batches, stage_dir / "rows.parquet")
         staging.merge_drift(drift or {})  # read once the batches are exhausted: a generator may fill it
         batch = StagedBatch(spec=spec, parts=parts, context=context, rows=rows, **staging.batch_fields())
         return commit_batch(target, batch)

@@ -11,6 +11,7 @@ import json
 import tempfile
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -265,3 +266,10 @@ def staged_path(stage_dir: Path, spec: DatasetSpec, context: LoadContext, part: 
     """Where a load's staged rows go: one file per dataset, load and (optionally) part."""
     suffix = f"-{part}" if part else ""
     return stage_dir / f"{spec.name}-{context.load_id}{suffix}.parquet"
+
+
+@contextmanager
+def staging_dir(work_dir: Path | None = None) -> Iterator[Path]:
+    """A temporary folder for one load's staged files, under `work_dir` (a run's spool) when given."""
+    with tempfile.TemporaryDirectory(prefix="pbw-stage-", dir=work_dir) as folder:
+        yield Path(folder)

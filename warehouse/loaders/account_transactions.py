@@ -5,7 +5,6 @@ The API does not repeat the balance type in its records: it is the request's, so
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -20,12 +19,11 @@ from warehouse.contract import (
     Partition,
     StagedBatch,
     SweepEvidence,
-    new_load_id,
     partition_set,
 )
 from warehouse.parse import DEFAULT_CHUNK_PAGES, PageParser, date_from
 from warehouse.replace import commit_batch
-from warehouse.staging import Staging, stage_batches, staged_path, validated_batches
+from warehouse.staging import Staging, stage_batches, staged_path, staging_dir, validated_batches
 
 BalanceTypePages = Iterable[tuple[str, Sequence[Path]]]
 """(balance type of the request, its page files), e.g. one pair per finished sweep."""
@@ -91,11 +89,9 @@ def load_account_transactions(
     work_dir: Path | None = None,
 ) -> LoadReport:
     """Account change pages by balance type -> replace the trade_date partitions (stage, then commit)."""
-    context = LoadContext(
-        run_id, partner_domain_id, load_id or new_load_id(), settings or RuleSettings(), chunk_pages
-    )
-    with tempfile.TemporaryDirectory(prefix="pbw-stage-", dir=work_dir) as stage_dir:
+    context = LoadContext.of(run_id, partner_domain_id, load_id, settings, chunk_pages)
+    with staging_dir(work_dir) as stage_dir:
         batch = stage_account_transactions(
-            pages.items(), partitions, Path(stage_dir), context, evidence=evidence
+            pages.items(), partitions, stage_dir, context, evidence=evidence
         )
         return commit_account_transactions(con, batch)

@@ -7,7 +7,6 @@ The consume-sub-customers answer ({cycle: customer ids}) rides along and lands i
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,13 +22,12 @@ from warehouse.contract import (
     Partition,
     StagedBatch,
     SweepEvidence,
-    new_load_id,
     partition_set,
 )
 from warehouse.parse import DEFAULT_CHUNK_PAGES, PageParser, date_from
 from warehouse.replace import commit_batch, insert_arrow
 from warehouse.sqlfiles import sql
-from warehouse.staging import Staging, stage_batches, staged_path, validated_batches
+from warehouse.staging import Staging, stage_batches, staged_path, staging_dir, validated_batches
 
 _CONSUMERS_SCHEMA = {
     "bill_cycle": pl.String,
@@ -143,14 +141,12 @@ def load_consumption(
     work_dir: Path | None = None,
 ) -> LoadReport:
     """Fee record pages -> replace the bill_date partitions atomically (stage, then commit)."""
-    context = LoadContext(
-        run_id, partner_domain_id, load_id or new_load_id(), settings or RuleSettings(), chunk_pages
-    )
-    with tempfile.TemporaryDirectory(prefix="pbw-stage-", dir=work_dir) as stage_dir:
+    context = LoadContext.of(run_id, partner_domain_id, load_id, settings, chunk_pages)
+    with staging_dir(work_dir) as stage_dir:
         batch = stage_consumption(
             (Path(p) for p in pages),
             partitions,
-            Path(stage_dir),
+            stage_dir,
             context,
             consuming_customers=consuming_customers,
             bill_date_from=bill_date_from,

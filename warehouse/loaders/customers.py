@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tempfile
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,13 +26,12 @@ from warehouse.contract import (
     PartitionSet,
     StagedBatch,
     SweepEvidence,
-    new_load_id,
     now_utc,
 )
 from warehouse.parse import PageParser
 from warehouse.replace import commit_batch
 from warehouse.sqlfiles import sql
-from warehouse.staging import Staging, stage_batches, staged_path, validated_batches
+from warehouse.staging import Staging, stage_batches, staged_path, staging_dir, validated_batches
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -117,9 +115,9 @@ def load_customers(
     work_dir: Path | None = None,
 ) -> LoadReport:
     """The full customer list -> billing.customers (current) and its history (stage, then commit)."""
-    context = LoadContext(run_id, partner_domain_id, load_id or new_load_id(), settings or RuleSettings())
-    with tempfile.TemporaryDirectory(prefix="pbw-stage-", dir=work_dir) as stage_dir:
+    context = LoadContext.of(run_id, partner_domain_id, load_id, settings)
+    with staging_dir(work_dir) as stage_dir:
         batch = stage_customers(
-            pages, Path(stage_dir), context, indirect_partner_id=indirect_partner_id, evidence=evidence
+            pages, stage_dir, context, indirect_partner_id=indirect_partner_id, evidence=evidence
         )
         return commit_customers(con, batch)

@@ -12,7 +12,6 @@ names the periods. A file that cannot be read as the contract says, or without o
 from __future__ import annotations
 
 import json
-import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
@@ -26,11 +25,11 @@ from schemas.incentive_records import is_period
 from schemas.validation import RuleSettings
 from warehouse.connection import transaction, writer
 from warehouse.console_files import ExportFormatError, read_incentive_export
-from warehouse.contract import LoadContext, LoadReport, StagedBatch, new_load_id, partition_set
+from warehouse.contract import LoadContext, LoadReport, StagedBatch, partition_set
 from warehouse.parse import INDEX
 from warehouse.replace import delete_partitions, insert_staged, write_audit
 from warehouse.sqlfiles import sql
-from warehouse.staging import Staging, stage_batches, staged_path, validated_batches
+from warehouse.staging import Staging, stage_batches, staged_path, staging_dir, validated_batches
 
 LoadMode = Literal["merge", "replace"]
 
@@ -198,7 +197,7 @@ def load_incentives(
     work_dir: Path | None = None,
 ) -> LoadReport:
     """One console export -> merged into (or, with `mode="replace"`, replacing) its incentive periods."""
-    context = LoadContext(run_id, partner_domain_id, load_id or new_load_id(), settings or RuleSettings())
-    with tempfile.TemporaryDirectory(prefix="pbw-stage-", dir=work_dir) as stage_dir:
-        batch = stage_incentives(path, Path(stage_dir), context, sha256=sha256)
+    context = LoadContext.of(run_id, partner_domain_id, load_id, settings)
+    with staging_dir(work_dir) as stage_dir:
+        batch = stage_incentives(path, stage_dir, context, sha256=sha256)
         return commit_incentives(con, batch, mode).report

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -29,14 +28,21 @@ from warehouse.contract import (
     StagedBatch,
     StagedRows,
     SweepEvidence,
-    new_load_id,
     now_utc,
     partition_set,
 )
 from warehouse.parse import PageParser, check_required, load_page
 from warehouse.replace import write_audit
 from warehouse.sqlfiles import sql
-from warehouse.staging import Staging, finish_frame, quarantine_frame, record_key, stage_batches, staged_path
+from warehouse.staging import (
+    Staging,
+    finish_frame,
+    quarantine_frame,
+    record_key,
+    stage_batches,
+    staged_path,
+    staging_dir,
+)
 from warehouse.staging import ident as _ident
 
 _HASH_EXCLUDE = ("load_id", "version", "partner_domain_id")
@@ -216,9 +222,9 @@ def load_monthly_bills(
     by_cycle: dict[str, list[Path]] = {str(c): [] for c in partitions}
     for cycle, paths in pages.items():
         by_cycle.setdefault(cycle, []).extend(Path(p) for p in paths)
-    context = LoadContext(run_id, partner_domain_id, load_id or new_load_id(), settings or RuleSettings())
-    with tempfile.TemporaryDirectory(prefix="pbw-stage-", dir=work_dir) as stage_dir:
-        batch = stage_monthly_bills(by_cycle, Path(stage_dir), context, final=final, evidence=evidence)
+    context = LoadContext.of(run_id, partner_domain_id, load_id, settings)
+    with staging_dir(work_dir) as stage_dir:
+        batch = stage_monthly_bills(by_cycle, stage_dir, context, final=final, evidence=evidence)
         return commit_monthly_bills(con, batch)
 
 
