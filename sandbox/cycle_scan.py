@@ -49,9 +49,18 @@ class CycleScans:
                 usage: dict[date, tuple[datetime, Decimal]] = {}
                 for rec in records:
                     value: Decimal = getattr(rec, split)
-                    if rec.synthetic or rec.bill_detail_type in (9, 16) or not value:
+                    if split == "cash":
+                        value -= rec.bonus
+                    if rec.synthetic or not value:
                         continue
-                    if rec.charging_mode == 3:
+                    if rec.ledger_detail:
+                        kind = "1" if value < 0 else "2"
+                        out.append(
+                            Pending(rec.trade_time, 2, abs(value), kind, rec.ledger_detail, rec.trade_id)
+                        )
+                    elif rec.bill_detail_type in (9, 16):
+                        continue
+                    elif rec.charging_mode == 3:
                         last, total = usage.get(rec.bill_date, (rec.trade_time, ZERO))
                         usage[rec.bill_date] = (max(last, rec.trade_time), total + value)
                     elif value > 0:

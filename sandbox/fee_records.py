@@ -11,6 +11,7 @@ from typing import Any
 from sandbox.billing_calendar import BEIJING_OFFSET, beijing_moment, month_end, month_start
 from sandbox.draw import Draw
 from sandbox.model import Q2, Q8, ZERO, Customer, FeeRecord, Resource, Restatement, WorldConfig
+from sandbox.money_variety import Money, plan, wire_fields
 from sandbox.subscriptions import ORDER_TYPE, order_id, period_amounts, period_events
 from sandbox.wire import dumps, number
 
@@ -67,6 +68,10 @@ class FeeRecordMaker:
         if begin <= end:
             records += self._period_records(customer, begin, end)
         records += self._scenario_records(customer, cycle)
+        records += [
+            self._money_record(customer, cycle, m)
+            for m in plan(self.config.seed, customer, cycle, self.config.first_day)
+        ]
         records.sort(key=lambda r: (r.trade_time, r.id))
         if hidden_id:
             for rec in records:
@@ -186,6 +191,45 @@ class FeeRecordMaker:
         rec.tail = self._record_tail(rec.customer, res, usage is None, period_months)
         return rec
 
+    def _money_record(self, customer: Customer, cycle: str, money: Money) -> FeeRecord:
+        """The fee record of one money event (sandbox.money_variety), its JSON built whole."""
+        draw = Draw(self.config.seed, "money-id", customer.index, cycle, money.key)
+        period = money.charging_mode != 3
+        rec = FeeRecord(
+            id=draw.hex(24),
+            customer=customer,
+            bill_date=money.day,
+            trade_time=money.trade_time,
+            charging_mode=money.charging_mode,
+            bill_detail_type=money.bill_detail_type,
+            service=money.resource.service,
+            resource_type=money.resource.resource_type,
+            region_code=money.resource.region[0],
+            resource_id=money.resource.resource_id,
+            trade_id=money.trade_id,
+            official=money.official,
+            discount=money.discount,
+            payment=money.payment,
+            cash=money.cash,
+            credit=money.credit,
+            coupon=money.coupon,
+            visible_from=money.day + timedelta(days=1),
+            order_type=money.order_type,
+            varied=True,
+            flexi=money.flexi,
+            stored=money.stored,
+            debt=money.debt,
+            writeoff=money.writeoff,
+            bonus=money.bonus,
+            bill_type=money.bill_type,
+            ledger_detail=money.ledger_detail,
+        )
+        rec.head = record_head(rec, None if period else ZERO)
+        overrides = wire_fields(money, f"{money.resource.resource_id[:9]}{draw.hex(27)}")
+        inside = self._resource_json(customer, money.resource, period, 12 if period else 0, overrides)
+        rec.tail = b"," + inside + b"}"
+        return rec
+
     def _record_tail(self, customer: Customer, res: Resource, period: bool, period_months: int) -> bytes:
         """The per-resource fields and the closing brace, serialized once and shared by its records."""
         key = (customer.index, res.resource_id, period_months)
@@ -195,7 +239,14 @@ class FeeRecordMaker:
             tail = self._static_json[key] = b"," + inside + b"}"
         return tail
 
-    def _resource_json(self, customer: Customer, res: Resource, period: bool, period_months: int) -> bytes:
+    def _resource_json(
+        self,
+        customer: Customer,
+        res: Resource,
+        period: bool,
+        period_months: int,
+        overrides: dict[str, object] | None = None,
+    ) -> bytes:
         """Fields fixed per (customer, resource): the inside of a JSON object, without braces."""
         rtype = res.resource_type
         payload: dict[str, object] = {
@@ -235,7 +286,7 @@ class FeeRecordMaker:
             "debt_amount": ZERO,
             "writeoff_amount": ZERO,
         }
-        return dumps(payload)[1:-1]
+        return dumps(payload | (overrides or {}))[1:-1]
 
     def drift_record(self, customer: Customer, before: FeeRecord, n: int, today: date) -> FeeRecord:
         """A free (payment 0) usage record sorting just before `before`: every later offset shifts by one."""

@@ -151,6 +151,14 @@ class FeeRecord:
     hidden: bool = False
     synthetic: bool = False
     order_type: int = 0
+    varied: bool = False  # one of sandbox.money_variety's events: the fields below may be set
+    flexi: Decimal = ZERO
+    stored: Decimal = ZERO
+    debt: Decimal = ZERO
+    writeoff: Decimal = ZERO
+    bonus: Decimal = ZERO  # the part of `cash` paid from the BONUS balance (no wire field of its own)
+    bill_type: str = ""  # the monthly-sum bill_type when not derived from the sign
+    ledger_detail: str = ""  # the account change's trade_detail_type when not derived from the kind
 
     @property
     def sort_key(self) -> tuple[datetime, str]:

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 from sandbox.billing_calendar import beijing_moment, utc_text
 from sandbox.model import ZERO, WorldConfig
+from sandbox.money_variety import orders_until
 from sandbox.population import Population
 from sandbox.subscriptions import ORDER_TYPE, order_id, period_amounts, period_events
 
@@ -27,6 +28,8 @@ class Orders:
         out: list[tuple[datetime, dict[str, object]]] = []
         end = today - timedelta(days=1)
         for customer in self._population.customers_of(holder):
+            payer = customer.holder or self._config.domain_id
+            out += orders_until(self._config.seed, customer, payer, self._config.first_day, end)
             for sub in customer.subscriptions:
                 for day, kind in period_events(sub, self._config.first_day, end):
                     official, discount, coupon = period_amounts(customer, sub, day, kind)

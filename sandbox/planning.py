@@ -89,6 +89,7 @@ def pick_reconciliation(
         if c is not first
         for r in records(c, month)
         if r.service.code in no_rebate
+        and not r.varied
         and r.bill_date.day >= 10
         and r.visible_from == r.bill_date + timedelta(days=1)
     )
@@ -99,7 +100,7 @@ def pick_reconciliation(
         for c in population.customers_of(None)
         if c.association_type == "1"
         for r in records(c, month)
-        if r.bill_date.day >= 5 and r.visible_from == r.bill_date + timedelta(days=1)
+        if r.bill_date.day >= 5 and not r.varied and r.visible_from == r.bill_date + timedelta(days=1)
     )
     picks.duplicate_record_id = duplicate.id
     # R3 wrong rate: the first incentive of a third customer uses a rate the plan does not have.
@@ -135,7 +136,7 @@ def reconciliation_findings(
     debit_bill = ZERO
     for customer in population.customers_of(None):
         if customer.association_type == "2":
-            debit_bill += sum((r.cash for r in records(customer, month)), ZERO)
+            debit_bill += sum((r.cash - r.bonus for r in records(customer, month)), ZERO)
     debit_tx = ledger.net_consumption(month)
     wrong = next(
         i

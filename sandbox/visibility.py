@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 from sandbox.model import ZERO, Customer, FeeRecord
+from sandbox.money_variety import MONTHLY_SUM_MODE
 from sandbox.record_cache import KEPT_VIEWS
 from sandbox.scenarios import ScenarioPicks
 
@@ -31,7 +32,25 @@ class _SumGroup:
     rec: FeeRecord
     amount: Decimal = ZERO
     discount: Decimal = ZERO
+    debt: Decimal = ZERO
+    writeoff: Decimal = ZERO
     details: defaultdict[str, Decimal] = field(default_factory=lambda: defaultdict(lambda: ZERO))
+
+
+def add_varied(group: _SumGroup, rec: FeeRecord) -> None:
+    """The splits only money-variety records have: bonus moves out of cash; arrears and written-off
+    arrears are paid from no balance, so they are the row's debt_amount and adjustment_amount."""
+    if rec.bonus:
+        group.details["BALANCE_TYPE_DEBIT"] -= rec.bonus
+        group.details["BALANCE_TYPE_BONUS"] += rec.bonus
+    for value, balance_type in (
+        (rec.flexi, "BALANCE_TYPE_RCASH_COUPON"),
+        (rec.stored, "BALANCE_TYPE_STORED_VALUE_CARD"),
+    ):
+        if value:
+            group.details[balance_type] += value
+    group.debt += rec.debt
+    group.writeoff += rec.writeoff
 
 
 def sum_rows(groups: dict[SumKey, _SumGroup], charge_mode: int) -> list[dict[str, object]]:
@@ -52,7 +71,11 @@ def sum_rows(groups: dict[SumKey, _SumGroup], charge_mode: int) -> list[dict[str
             "measure_id": 1,
         }
         if key[3] == "0":
-            row |= {"debt_amount": ZERO, "adjustment_amount": ZERO, "discount_amount": group.discount}
+            row |= {
+                "debt_amount": group.debt,
+                "adjustment_amount": group.writeoff,
+                "discount_amount": group.discount,
+            }
         row["account_details"] = [
             {"balance_type": bt, "amount": amount, "bill_type": key[3]}
             for bt, amount in sorted(group.details.items())
@@ -99,8 +122,8 @@ class VisibleViews:
             if customer.association_type != "2":
                 continue
             for rec in visible:
-                bill_type = "0" if rec.payment >= 0 else "1"
-                by_key = groups[(customer.holder, rec.charging_mode)]
+                bill_type = rec.bill_type or ("0" if rec.payment >= 0 else "1")
+                by_key = groups[(customer.holder, MONTHLY_SUM_MODE[rec.charging_mode])]
                 key = (customer.customer_id, rec.service.code, rec.resource_type.code, bill_type)
                 group = by_key.get(key)
                 if group is None:
@@ -115,6 +138,8 @@ class VisibleViews:
                     value = getattr(rec, split)
                     if value:
                         group.details[balance_type] += value
+                if rec.varied:
+                    add_varied(group, rec)
         picks = self._picks
         if picks and picks.month == cycle:
             key = (picks.bill_delta_customer, picks.bill_delta_service, picks.bill_delta_resource_type, "0")

@@ -67,6 +67,7 @@ def _params(settings: ReconciliationSettings, month: str, model: str) -> dict[st
         "reconcile_detail_to_bill": {
             "association_type": settings.association_type,
             "bill_types": list(settings.bill_types),
+            "ri_charge_mode": settings.r1_ri_charge_mode,
         },
         "reconcile_bill_to_transactions": {
             "bill_types": list(settings.bill_types),

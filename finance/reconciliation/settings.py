@@ -30,6 +30,9 @@ class ReconciliationSettings:
     rules: tuple[str, ...] = RULES
     association_type: str = "2"
     bill_types: tuple[int, ...] = (0, 1, 2)
+    # (?) the monthly-sum documents charge modes 1, 3, 11 only: RI fees (charging_mode 10) are taken to be
+    # summed under yearly/monthly (1); set 10 if a real bill shows them apart.
+    r1_ri_charge_mode: int = 1
     r2_balance_types: tuple[str, ...] = ("BALANCE_TYPE_DEBIT", "BALANCE_TYPE_CREDIT")
     r2_trade_detail_types: tuple[str, ...] = (
         "SOURCE_OPERAIION_DEDEUCT",
@@ -109,7 +112,7 @@ def _read_settings(doc: TomlDocument) -> dict[str, Any]:
         path = ("reconciliation", key)
         if key == "tolerance":
             values[key] = decimal_value(doc, path, raw)
-        elif key in {"r4_window_days"}:
+        elif key in {"r4_window_days", "r1_ri_charge_mode"}:
             if not isinstance(raw, int) or isinstance(raw, bool) or raw < 0:
                 raise doc.error(path, f"must be a whole number of days >= 0, got {raw!r}")
             values[key] = raw

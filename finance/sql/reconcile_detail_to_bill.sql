@@ -2,12 +2,17 @@
 -- Grain: one row per (cycle, customer_id, charging_mode) of the month's resale customers.
 -- Left: sum of consumption payment_amount over every bill detail type (refunds are negative).
 -- Right: sum of the current monthly-sum amount over the configured bill types (default 0, 1, 2).
--- Params: $month, $association_type, $bill_types.
+-- RI fees (charging_mode 10) count under the monthly-sum charge mode $ri_charge_mode (inferred, default 1).
+-- Params: $month, $association_type, $bill_types, $ri_charge_mode.
 WITH detail AS (
-    SELECT customer_id, charging_mode, sum(payment_amount) AS amount, count(*) AS n
+    SELECT
+        customer_id,
+        CASE WHEN charging_mode = 10 THEN CAST($ri_charge_mode AS INTEGER) ELSE charging_mode END AS charging_mode,
+        sum(payment_amount) AS amount,
+        count(*) AS n
     FROM billing.consumption_records
     WHERE bill_cycle = $month AND association_type = $association_type
-    GROUP BY customer_id, charging_mode
+    GROUP BY ALL
 ),
 bill AS (
     SELECT customer_id, CAST(charge_mode AS INTEGER) AS charging_mode, sum(amount) AS amount, count(*) AS n

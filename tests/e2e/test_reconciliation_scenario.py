@@ -26,6 +26,7 @@ from finance.reconciliation.engine import load_findings
 from pipelines import reporting_commands
 from sandbox.exports import export_incentives
 from sandbox.server import RunningSandbox
+from tests.e2e.every_yuan import assert_every_yuan
 from tests.finance.recon_scoring import finding_keys, latest_run_id, manifest_keys, precision_recall
 from warehouse.connection import writer
 from warehouse.loaders.incentive_records import load_incentives
@@ -119,6 +120,7 @@ def test_findings_equal_the_manifest(
         run_id = latest_run_id(con, MONTH)
         assert run_id is not None
         found = finding_keys(load_findings(con, run_id))
+        assert_every_yuan(con, box.app.world, MONTH)
     expected = manifest_keys(manifest)
     assert len(expected) == 6
     assert found == expected, {"extra": found - expected, "missed": expected - found}
@@ -133,9 +135,11 @@ def test_no_scenario_no_findings(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     box = sandbox_factory(seed=11, today=TODAY, rate_limit=None, customers=CUSTOMERS)
-    code, _ = close_month(box, tmp_path, monkeypatch)
+    code, warehouse = close_month(box, tmp_path, monkeypatch)
     assert code == 0
     assert "All matched or within tolerance." in capsys.readouterr().out
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert_every_yuan(con, box.app.world, MONTH)
 
 
 def test_restatement_after_issue_gives_exactly_one_note(
