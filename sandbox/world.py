@@ -40,8 +40,10 @@ from sandbox.incentives import Incentives, month_final
 from sandbox.ledger import Ledger
 from sandbox.model import Customer, FeeRecord, Incentive, Pending, Restatement, Transaction, WorldConfig
 from sandbox.orders import Orders
+from sandbox.partner_coupons import PartnerCoupons
 from sandbox.population import Population
 from sandbox.record_cache import DEFAULT_CACHE_RECORDS, RecordCache, served_body
+from sandbox.refunds import Refunds
 from sandbox.scenarios import RECONCILIATION, ScenarioPicks
 from sandbox.summary import describe
 from sandbox.visibility import VisibleViews
@@ -85,6 +87,8 @@ class World:
         self._incentives = Incentives(self.config, population.customers_of(None), scans, picks)
         self._ledger = Ledger(self.config, population, scans, self._incentives, picks)
         self._orders = Orders(self.config, population)
+        self._coupons = PartnerCoupons(self.config, population)
+        self._refunds = Refunds(self.config, population)
 
     def _plan_scenarios(self) -> None:
         month = planning.scenario_month(self.config, self.today)
@@ -154,6 +158,17 @@ class World:
 
     def orders(self, holder: str | None) -> list[dict[str, object]]:
         return self._orders.orders(holder, self.today)
+
+    def partner_coupons(self, holder: str | None) -> list[dict[str, object]]:
+        return self._coupons.coupons(holder, self.last_day)
+
+    def coupon_records(self, holder: str | None) -> list[dict[str, object]]:
+        return self._coupons.records(holder, self.last_day)
+
+    def refund_infos(self, order_id: str, holder: str | None) -> list[dict[str, object]]:
+        """The refund infos of a refund order of the holder's customers (none for any other order)."""
+        found = self._refunds.by_order(self.last_day).get(order_id)
+        return found[1] if found and found[0] == holder else []
 
     def incentive_bill_id(self, month: str) -> str:
         return self._incentives.bill_id(month)

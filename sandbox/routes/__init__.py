@@ -2,14 +2,15 @@
 
 `consumption` (1.1 res-fee-records), `bills` (1.2 monthly-sum), `accounts` (1.3 account changes,
 adjustments, 1.9 balances), `customers` (1.4 customers, 1.5 resellers), `orders` (1.6), `coupons`
-(1.7-1.8 quotas), `products` (1.10 incentive policies); `control` serves the unsigned `/_sandbox/*` paths
-and `request` is what every handler gets.
+(1.7-1.8 quotas), `promotions` (coupons issued to customers, refund orders, measurement units),
+`products` (1.10 incentive policies); `control` serves the unsigned `/_sandbox/*` paths and `request` is
+what every handler gets.
 """
 
 from __future__ import annotations
 
 from sandbox.answers import ApiError
-from sandbox.routes import accounts, bills, consumption, coupons, customers, orders, products
+from sandbox.routes import accounts, bills, consumption, coupons, customers, orders, products, promotions
 from sandbox.routes.consumption import FEE_RECORDS
 from sandbox.routes.request import Handler
 
@@ -30,6 +31,10 @@ ROUTES: dict[tuple[str, str], Handler] = {
     ("GET", "/v2/partners/coupon-quotas/records"): coupons.quota_records,
     ("GET", "/v2/accounts/partner-accounts/balances"): accounts.balances,
     ("GET", "/v2/products/incentive-discount-policies"): products.incentive_policies,
+    ("GET", "/v2/promotions/benefits/partner-coupons"): promotions.issued_coupons,
+    ("GET", "/v2/promotions/benefits/partner-coupons/records/query"): promotions.coupon_records,
+    ("GET", "/v2/orders/customer-orders/refund-orders"): promotions.refund_orders,
+    ("GET", "/v2/bases/measurements"): promotions.measurements,
 }
 
 
