@@ -72,6 +72,14 @@ _ALL = (
              ("customer_infos",), "customer_balances", None, ("customer_id",), None),
     Endpoint("incentive_policies", "GET", "/v2/products/incentive-discount-policies",
              ("time",), "policies", "total_count", ("service_type_code",), 100),
+    Endpoint("partner_coupons", "GET", "/v2/promotions/benefits/partner-coupons",
+             (), "user_coupons", "total_count", ("coupon_id",), 100),
+    Endpoint("partner_coupon_records", "GET", "/v2/promotions/benefits/partner-coupons/records/query",
+             (), "records", "total_count", ("id",), 100),
+    Endpoint("refund_orders", "GET", "/v2/orders/customer-orders/refund-orders",
+             ("order_id",), "refund_infos", None, ("id",), None),  # unpaged: total_count is the list's length
+    Endpoint("measure_units", "GET", "/v2/bases/measurements",
+             (), "measure_units", None, ("measure_id",), None),
 )
 
 ENDPOINTS: dict[str, Endpoint] = {endpoint.name: endpoint for endpoint in _ALL}

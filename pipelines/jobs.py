@@ -13,6 +13,13 @@ BILLS_ASSETS = ("monthly_bills", "consumption_resweeps")
 """The bills, then the re-sweep of fee records their changes asked for (same run, in this order)."""
 MONTHLY_CLOSE_ASSETS = (*BILLS_ASSETS, "reconciliation", "invoices")
 FRESHNESS_CHECKED = ("consumption_records", "account_transactions")
+MONEY_LIST_ASSETS = (
+    "partner_coupons",
+    "partner_coupon_records",
+    "customer_orders",
+    "refund_orders",
+    "measure_units",
+)
 
 
 def assets_with_load_checks(*names: str) -> AssetSelection:
@@ -44,6 +51,13 @@ incentives_job = define_asset_job(
     "incentives_job",
     selection=assets_with_load_checks("incentive_records"),
     description="Loads one console incentive export dropped into the inbox.",
+)
+
+money_lists_job = define_asset_job(
+    "money_lists_job",
+    selection=AssetSelection.assets(*MONEY_LIST_ASSETS),
+    description="Coupons issued to customers and their records, customer orders, refund orders and "
+    "measurement units, each pulled whole.",
 )
 
 freshness_job = define_asset_job(

@@ -84,7 +84,7 @@ class PartnerCoupons:
                             "fetch_method": 3,
                             "use_limits": [],
                             "active_time": utc_text(issued),
-                            "last_used_time": utc_text(beijing_moment(day, 0, 0, 0)) if paid else "",
+                            "last_used_time": utc_text(beijing_moment(day, 0, 0, 0)) if paid else None,
                             "promotion_id": "",
                             "create_time": utc_text(issued),
                             "balance": balance,
