@@ -30,7 +30,7 @@ from dagster import (
 
 from pipelines.failures import failure_lines, verbose
 from pipelines.inbox_runs import run_inbox
-from pipelines.jobs import BILLS_ASSETS, DAILY_ASSETS
+from pipelines.jobs import BILLS_ASSETS, DAILY_ASSETS, MONEY_LIST_ASSETS
 from pipelines.partitions import (
     beijing_date,
     cycle_ranges,
@@ -44,7 +44,9 @@ from pipelines.resources import PipelineSettings
 from pipelines.run_recovery import process_tags, recover_dead_runs, sweep_spool
 from warehouse.connection import warehouse_path
 
-DATASETS = (*DAILY_ASSETS, "monthly_bills")
+DEFAULT_DATASETS = (*DAILY_ASSETS, "monthly_bills")
+DATASETS = (*DEFAULT_DATASETS, "money_lists")
+"""`money_lists` (coupons, orders, refunds, units: pulled whole, not per day) only when asked for."""
 QUIET: dict[str, object] = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 VERBOSE: dict[str, object] = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 """The progress bar and one line per failed step are the CLI's output; step logs stay in the run's event
@@ -90,6 +92,8 @@ def plan_backfill(begin: date, end: date, datasets: Sequence[str]) -> list[Plann
     if "monthly_bills" in datasets:
         cycles = cycles_between(begin, end)
         runs.append(PlannedRun("bills_job", BILLS_ASSETS, cycles[0], cycles[-1]))
+    if "money_lists" in datasets:
+        runs.append(PlannedRun("money_lists_job", MONEY_LIST_ASSETS, begin.isoformat(), end.isoformat()))
     return runs
 
 
@@ -321,7 +325,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     backfill.add_argument("--from", dest="from_date", required=True, help="first day, YYYY-MM-DD")
     backfill.add_argument("--to", dest="to_date", required=True, help="last day, YYYY-MM-DD")
-    backfill.add_argument("--datasets", nargs="+", choices=DATASETS, default=list(DATASETS))
+    backfill.add_argument("--datasets", nargs="+", choices=DATASETS, default=list(DEFAULT_DATASETS))
     backfill.set_defaults(func=cmd_backfill)
     load = subparsers.add_parser(
         "load", help="load files through Dagster",

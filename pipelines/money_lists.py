@@ -8,6 +8,8 @@ Retry policy: fetch retried once on an outage (`retry_on_outage`), load 2x on a 
 (`retry_on_lock`).
 """
 
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +24,13 @@ from pipelines.fetching import (
     partner_domain_id,
     sweep,
 )
+from pipelines.partitions import BEGIN_TAG, END_TAG
 from pipelines.resources import PartnerCenterResource, WarehouseResource
 from warehouse.contract import LoadContext
 from warehouse.loaders.money_lists import commit_money_list, stage_money_list
 
 REFUND_ORDER_TYPES = ("3", "4", "10")
+BEIJING = timedelta(hours=8)
 
 
 def _list_asset(dataset: str, endpoint: str, pool: str) -> AssetsDefinition:
@@ -59,15 +63,30 @@ def _with_load(dataset: str, fetch: Any) -> AssetsDefinition:
     return asset
 
 
+def payment_window(tags: Mapping[str, str]) -> dict[str, str]:
+    """The run's Beijing day range as the orders' UTC payment-time window; none (every order) without one."""
+    if BEGIN_TAG not in tags or END_TAG not in tags:
+        return {}
+    first = datetime.combine(date.fromisoformat(tags[BEGIN_TAG][:10]), time()) - BEIJING
+    after = datetime.combine(date.fromisoformat(tags[END_TAG][:10]) + timedelta(days=1), time()) - BEIJING
+    return {
+        "payment_time_begin": f"{first:%Y-%m-%dT%H:%M:%SZ}",
+        "payment_time_end": f"{after:%Y-%m-%dT%H:%M:%SZ}",
+    }
+
+
 @op(pool="api_refund_orders")
 def fetch_refund_orders(
     context: OpExecutionContext, partner_center: PartnerCenterResource, warehouse: WarehouseResource
 ) -> Fetched:
-    """The orders that can refund (change, unsubscribe, to on-demand), then each one's refund infos."""
+    """The orders that can refund (change, unsubscribe, to on-demand) paid in the run's day range (every
+    one without a range), then each one's refund infos: one request per order, so a backfill asks only for
+    its days, and its load replaces the refund orders of those orders alone."""
     spool = warehouse.spool_dir(context.run_id, "refund_orders")
+    window = payment_window(context.run.tags)
     lookups = sweep(
         partner_center,
-        [("customer_orders", {"order_type": t}) for t in REFUND_ORDER_TYPES],
+        [("customer_orders", {"order_type": t, **window}) for t in REFUND_ORDER_TYPES],
         spool,
         keep_ids=True,
     )
@@ -75,7 +94,9 @@ def fetch_refund_orders(
     sweeps = sweep(partner_center, [("refund_orders", {"order_id": i}) for i in order_ids], spool)
     load = LoadContext(run_id=context.run_id, partner_domain_id=partner_domain_id(partner_center))
     pages = [({"order_id": str(done.params["order_id"])}, done.page_files) for done in sweeps]
-    batch = stage_money_list("refund_orders", pages, spool, load, evidence=evidence("refund_orders", sweeps))
+    batch = stage_money_list(
+        "refund_orders", pages, spool, load, keys=order_ids, evidence=evidence("refund_orders", sweeps)
+    )
     return Fetched(batch, spool, SweepStats.of(sweeps, lookups))
 
 

@@ -9,15 +9,19 @@ from sandbox.billing_calendar import beijing_moment, utc_text
 from sandbox.model import ZERO, WorldConfig
 from sandbox.money_variety import orders_until
 from sandbox.population import Population
+from sandbox.scenarios import ScenarioPicks
 from sandbox.subscriptions import ORDER_TYPE, order_id, period_amounts, period_events
 
 
 class Orders:
     """Visible customer orders per (holder, clock day), cached."""
 
-    def __init__(self, config: WorldConfig, population: Population) -> None:
+    def __init__(
+        self, config: WorldConfig, population: Population, picks: ScenarioPicks | None = None
+    ) -> None:
         self._config = config
         self._population = population
+        self._picks = picks
         self._orders: dict[tuple[str | None, date], list[dict[str, object]]] = {}
 
     def orders(self, holder: str | None, today: date) -> list[dict[str, object]]:
@@ -75,5 +79,9 @@ class Orders:
                     )
         out.sort(key=lambda item: (item[0], str(item[1]["order_id"])))
         orders = [order for _, order in out]
+        picks = self._picks
+        for order in orders:
+            if picks and order["order_id"] == picks.reserved_gap_order:
+                order["amount_after_discount"] += picks.reserved_gap  # type: ignore[operator]
         self._orders[(holder, today)] = orders
         return orders

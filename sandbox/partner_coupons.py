@@ -15,6 +15,7 @@ from sandbox.draw import Draw
 from sandbox.model import ZERO, Customer, WorldConfig
 from sandbox.money_variety import plan
 from sandbox.population import Population
+from sandbox.scenarios import ScenarioPicks
 from sandbox.subscriptions import order_id, period_amounts, period_events
 
 FACE_VALUE = Decimal("100.00")
@@ -41,9 +42,12 @@ def _used_by_order(config: WorldConfig, customer: Customer, end: date) -> list[t
 class PartnerCoupons:
     """Issued coupons and issue records per (holder, clock day), cached."""
 
-    def __init__(self, config: WorldConfig, population: Population) -> None:
+    def __init__(
+        self, config: WorldConfig, population: Population, picks: ScenarioPicks | None = None
+    ) -> None:
         self._config = config
         self._population = population
+        self._picks = picks
         self._cache: dict[
             tuple[str | None, date], tuple[list[dict[str, object]], list[dict[str, object]]]
         ] = {}
@@ -64,6 +68,8 @@ class PartnerCoupons:
                 coupon_id = f"CP{Draw(self._config.seed, 'coupon', order).hex(18).upper()}"
                 paid = day <= last_day
                 balance = FACE_VALUE - used if paid else FACE_VALUE
+                if paid and self._picks and order == self._picks.coupon_gap_order:
+                    balance -= self._picks.coupon_gap
                 coupons.append(
                     (
                         issued,

@@ -9,6 +9,7 @@ from sandbox.billing_calendar import month_of, month_start, shift_cycle
 from sandbox.model import Customer, Resource, WorldConfig
 from sandbox.money_variety import plan
 from sandbox.population import Population
+from sandbox.scenarios import ScenarioPicks
 from sandbox.subscriptions import order_id, period_amounts, period_events
 
 REFUND_ORDER_TYPES = frozenset({3, 4, 10})
@@ -32,9 +33,12 @@ def _info(refund_id: str, amount: object, customer: Customer, res: Resource, bas
 class Refunds:
     """Refund infos per refund order id, up to a clock day (cached per day)."""
 
-    def __init__(self, config: WorldConfig, population: Population) -> None:
+    def __init__(
+        self, config: WorldConfig, population: Population, picks: ScenarioPicks | None = None
+    ) -> None:
         self._config = config
         self._population = population
+        self._picks = picks
         self._cache: dict[date, dict[str, tuple[str | None, list[dict[str, object]]]]] = {}
 
     def by_order(self, last_day: date) -> dict[str, tuple[str | None, list[dict[str, object]]]]:
@@ -64,5 +68,9 @@ class Refunds:
                         info = _info(f"RF{money.trade_id}", -money.payment, customer, money.resource, base)
                         out[money.trade_id] = (customer.holder, [info])
                 cycle = shift_cycle(cycle, 1)
+        picks = self._picks
+        if picks and picks.refund_gap_order in out:
+            info = out[picks.refund_gap_order][1][0]
+            info["amount"] = info["amount"] + picks.refund_gap  # type: ignore[operator]
         self._cache[last_day] = out
         return out

@@ -58,4 +58,10 @@ class ScenarioPicks:
     wrong_rate_service: str = ""
     wrong_rate: Decimal = Decimal("0.12")
     unpaid_bill_month: str = ""
+    coupon_gap_order: str = ""
+    coupon_gap: Decimal = Decimal("5.00")
+    refund_gap_order: str = ""
+    refund_gap: Decimal = Decimal("12.34")
+    reserved_gap_order: str = ""
+    reserved_gap: Decimal = Decimal("20.00")
     findings: list[Finding] = field(default_factory=list)

@@ -39,6 +39,7 @@ from sandbox.fee_records import FeeRecordMaker
 from sandbox.incentives import Incentives, month_final
 from sandbox.ledger import Ledger
 from sandbox.model import Customer, FeeRecord, Incentive, Pending, Restatement, Transaction, WorldConfig
+from sandbox.money_scenario import money_breaks
 from sandbox.orders import Orders
 from sandbox.partner_coupons import PartnerCoupons
 from sandbox.population import Population
@@ -86,9 +87,9 @@ class World:
         scans = CycleScans(population.customers, records)
         self._incentives = Incentives(self.config, population.customers_of(None), scans, picks)
         self._ledger = Ledger(self.config, population, scans, self._incentives, picks)
-        self._orders = Orders(self.config, population)
-        self._coupons = PartnerCoupons(self.config, population)
-        self._refunds = Refunds(self.config, population)
+        self._orders = Orders(self.config, population, picks)
+        self._coupons = PartnerCoupons(self.config, population, picks)
+        self._refunds = Refunds(self.config, population, picks)
 
     def _plan_scenarios(self) -> None:
         month = planning.scenario_month(self.config, self.today)
@@ -104,6 +105,7 @@ class World:
         picks.findings = planning.reconciliation_findings(
             picks, chosen, self.population, self.cycle_records, self._ledger, self._incentives
         )
+        picks.findings += money_breaks(picks, self.population.customers_of(None), self.cycle_records)
 
     def customers_of(self, holder: str | None) -> list[Customer]:
         return self.population.customers_of(holder)

@@ -1,4 +1,5 @@
-"""The reconciliation's settings: every inferred (S) choice of R1-R5, from TOML files and the environment.
+"""The reconciliation's settings: every inferred (S) choice of R1-R5 and R8-R10, from TOML files and the
+environment.
 
 Finance staff tune the rules to what real data shows by editing two TOML files; a wrong value must fail with
 the file, key and line, never reconcile with a silently wrong rule. The engine only reads these settings.
@@ -17,7 +18,7 @@ from typing import Any
 
 from finance.toml_config import ConfigError, TomlDocument, decimal_value, reject_unknown, table
 
-RULES: tuple[str, ...] = ("R1", "R2", "R3", "R4", "R5")
+RULES: tuple[str, ...] = ("R1", "R2", "R3", "R4", "R5", "R8", "R9", "R10")
 DEFAULT_PRODUCT = "*"  # the plan-wide rate in plan_rates[plan]
 BASE_COLUMNS: frozenset[str] = frozenset({"payment_amount", "official_amount", "cash_amount"})
 
@@ -46,6 +47,13 @@ class ReconciliationSettings:
     r4_rebate_trade_detail_type: str = "SOURCE_OPERAIION_RECHARGE_REBATE"
     r4_window_days: int = 120
     r4_paid_status: str = "paid"
+    # R8: fee-record coupon_amount is paid by vouchers (代金券, coupon_type 1); cash coupons (4) pay
+    # flexipurchase_coupon_amount.
+    r8_coupon_types: tuple[int, ...] = (1,)
+    r9_refund_bill_detail_types: tuple[int, ...] = (4, 20, 24)
+    r10_charging_modes: tuple[int, ...] = (10, 11)
+    # bill detail types whose trade_id is an order id (API reference §1.1)
+    r10_order_bill_detail_types: tuple[int, ...] = (1, 2, 3, 4, 8, 103)
     plan_rates: Mapping[str, Mapping[str, Decimal]] = field(default_factory=dict)
     product_policies: Mapping[str, int] = field(default_factory=dict)
 
@@ -116,7 +124,15 @@ def _read_settings(doc: TomlDocument) -> dict[str, Any]:
             if not isinstance(raw, int) or isinstance(raw, bool) or raw < 0:
                 raise doc.error(path, f"must be a whole number of days >= 0, got {raw!r}")
             values[key] = raw
-        elif key in {"bill_types", "r3_no_rebate_policies", "r3_excluded_bill_detail_types"}:
+        elif key in {
+            "bill_types",
+            "r3_no_rebate_policies",
+            "r3_excluded_bill_detail_types",
+            "r8_coupon_types",
+            "r9_refund_bill_detail_types",
+            "r10_charging_modes",
+            "r10_order_bill_detail_types",
+        }:
             if not isinstance(raw, list) or not all(type(v) is int for v in raw):
                 raise doc.error(path, f"must be a list of integers, got {raw!r}")
             values[key] = tuple(raw)

@@ -95,6 +95,7 @@ def test_backfill_plan_one_daily_run_per_month_and_one_bills_run() -> None:
         ("daily_job", "2026-10-01", "2026-10-31", False),
         ("daily_job", "2026-11-01", "2026-11-02", False),
         ("bills_job", "2026-09", "2026-11", False),
+        ("money_lists_job", "2026-09-29", "2026-11-02", False),
     ]
     only_bills = plan_backfill(date(2026, 10, 5), date(2026, 10, 6), ["monthly_bills"])
     assert [(r.job, r.assets, r.first, r.last) for r in only_bills] == [

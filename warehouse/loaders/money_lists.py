@@ -29,11 +29,16 @@ def stage_money_list(
     stage_dir: Path,
     context: LoadContext,
     *,
+    keys: Sequence[str] | None = None,
     evidence: Sequence[SweepEvidence] = (),
 ) -> StagedBatch:
-    """Parse and validate one list's pages into `stage_dir` (the whole list of the partner account)."""
+    """Parse and validate one list's pages into `stage_dir`: the whole list of the partner account, or only
+    the rows whose partition column is one of `keys` (refund orders: the orders asked for)."""
     spec = SPECS[dataset]
-    parts = PartitionSet(spec.partition_column, whole=True)
+    whole = keys is None
+    parts = PartitionSet(
+        spec.partition_column, keys=() if whole else tuple(sorted(set(keys or ()))), whole=whole
+    )
     staging = Staging()
     request_columns = [c.name for c in spec.columns if c.source == "request"]
 
