@@ -3,8 +3,10 @@
 The world: `world` (the `World` facade and why every reconciliation rule holds in it) over `population`
 (resellers, customers), `fee_records` (records and their wire JSON), `subscriptions` (period orders),
 `record_cache` (bounded cycle cache, the served view), `visibility` (monthly sums per clock day),
-`cycle_scan`, `ledger` (account changes, balances), `orders`, `incentives`, `planning` (scenario picks,
-findings, manifest) and `summary`; beneath them `model`, `catalog`, `billing_calendar`, `draw`, `wire`.
+`cycle_scan`, `ledger` (account changes, balances), `orders`, `incentives`, `money_variety` (RI, savings
+plans, changes, write-offs, arrears, coupons and cards), `partner_coupons`, `refunds`, `measurements`,
+`planning` (scenario picks, findings, manifest; `money_scenario` for R8-R10) and `summary`; beneath them
+`model`, `catalog`, `billing_calendar`, `draw`, `wire`.
 Serving: `gateway` (ASGI, auth, throttling, faults, errors), `params`, `answers`, `stats`, `routes/` (one
 module per API family, one table; `routes.control` for `/_sandbox/*`), `ratelimit`, `faults`, `scenarios`.
 Around them: `config` (`SandboxConfig`), `server` (`start_in_thread`, `serve`), `exports`, `cli`.

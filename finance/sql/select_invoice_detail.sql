@@ -1,5 +1,6 @@
 -- The fee records behind a customer's invoice (owner: invoicing): the detail attachment. Grain: record id.
--- Names beside ids so the customer can match its resources. bill_date is a Beijing date.
+-- Names beside ids so the customer can match its resources; usage with its unit (billing.measure_units).
+-- bill_date is a Beijing date.
 -- Params: $month, $customer_id, $association_type.
 SELECT
     r.id AS record_id,
@@ -15,6 +16,8 @@ SELECT
     r.product_spec_desc,
     r.charging_mode,
     r.usage_amount AS usage_quantity,
+    CASE WHEN coalesce(r.usage_measure_id, 0) <> 0
+        THEN coalesce(u.abbreviation, u.measure_name, CAST(r.usage_measure_id AS VARCHAR)) END AS usage_unit,
     r.official_amount AS list_amount,
     r.official_discount_amount AS discount_amount,
     coalesce(r.coupon_amount, 0) + coalesce(r.flexipurchase_coupon_amount, 0)
@@ -25,6 +28,8 @@ SELECT
     coalesce(r.payment_amount, 0) - (coalesce(r.coupon_amount, 0) + coalesce(r.flexipurchase_coupon_amount, 0)
     + coalesce(r.stored_value_card_amount, 0)) AS net_amount
 FROM billing.consumption_records AS r
+LEFT JOIN billing.measure_units AS u
+    ON u.measure_id = r.usage_measure_id AND u.partner_domain_id = r.partner_domain_id
 WHERE r.bill_cycle = $month
     AND r.customer_id = $customer_id
     AND r.association_type = $association_type

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import duckdb
 
+from finance.invoicing.store import read_fee_records
 from sandbox.world import World
 
 ZERO = Decimal(0)
@@ -113,3 +114,27 @@ def assert_every_yuan(con: duckdb.DuckDBPyConnection, world: World, month: str) 
     assert loaded_write_offs is not None
     assert write_offs > 0
     assert Decimal(loaded_write_offs[0]) == write_offs
+
+
+def assert_usage_units(con: duckdb.DuckDBPyConnection, world: World, month: str) -> None:
+    """Usage rows carry their unit by name in FOCUS (ConsumedUnit, PricingUnit) and on the invoice detail."""
+    expected = {
+        (r.resource_type.usage_measure_id, {4: "h", 10: "GB"}[r.resource_type.usage_measure_id])
+        for c in world.customers_of(None)
+        for r in world.served_records(c, month)
+        if r.charging_mode == 3 and r.resource_type.usage_measure_id
+    }
+    rows = con.execute(
+        "SELECT DISTINCT r.usage_measure_id, f.ConsumedUnit, f.PricingUnit, "
+        "f.PricingQuantity = f.ConsumedQuantity FROM marts.focus_charges AS f "
+        "JOIN billing.consumption_records AS r ON r.id = f.x_RecordId "
+        "WHERE r.bill_cycle = $month AND r.usage_measure_id <> 0",
+        {"month": month},
+    ).fetchall()
+    assert {(m, unit) for m, unit, _, _ in rows} == expected
+    assert all(unit == pricing and same for _, unit, pricing, same in rows)
+    resale = next(c for c in world.customers_of(None) if c.association_type == "2")
+    detail = read_fee_records(con, month, resale.customer_id)
+    usage = detail.filter(detail["charging_mode"] == 3)
+    assert usage.height > 0
+    assert set(usage["usage_unit"].to_list()) <= {"h", "GB"}

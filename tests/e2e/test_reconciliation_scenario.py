@@ -27,7 +27,7 @@ from finance.reconciliation.engine import load_findings
 from pipelines import reporting_commands
 from sandbox.exports import export_incentives
 from sandbox.server import RunningSandbox
-from tests.e2e.every_yuan import assert_every_yuan
+from tests.e2e.every_yuan import assert_every_yuan, assert_usage_units
 from tests.finance.recon_scoring import finding_keys, latest_run_id, manifest_keys, precision_recall
 from warehouse.connection import writer
 from warehouse.loaders.incentive_records import load_incentives
@@ -125,6 +125,7 @@ def test_findings_equal_the_manifest(
         assert run_id is not None
         found = finding_keys(load_findings(con, run_id))
         assert_every_yuan(con, box.app.world, MONTH)
+        assert_usage_units(con, box.app.world, MONTH)
     expected = manifest_keys(manifest)
     assert len(expected) == 9
     assert found == expected, {"extra": found - expected, "missed": expected - found}
