@@ -31,9 +31,9 @@ def _world_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--movers",
         type=int,
-        default=2,
-        help="customers that change hands every month (0-3: distributor<->reseller, reseller<->reseller, "
-        "a tour of all)",
+        default=0,
+        help="resale customers that change hands every month (0-3: distributor<->reseller, "
+        "reseller<->reseller, a tour of all)",
     )
     parser.add_argument("--scenario", default="", help="reconciliation, restatement or both, comma-separated")
     parser.add_argument(

@@ -1,4 +1,4 @@
-"""The reconciliation scenario's breaks inside resellers, and the findings they make (manifest ground truth).
+"""The `resellers` scenario: reconciliation breaks inside resellers, and the findings they make (manifest).
 
 Five breaks, each in one reseller of the scenario month (resellers taken in turn, so three or more spread
 them): a reseller customer's monthly-sum row carries more than its fee records (R1), a fee record billed and
@@ -230,9 +230,13 @@ def findings(world: World) -> list[Finding]:
 
 
 def extend_manifest(world: World, manifest: dict[str, object]) -> dict[str, object]:
-    """The manifest with the reseller findings appended and the holders' ground truth of its month."""
-    found = findings(world)
+    """The manifest with the reseller findings appended (per-holder totals: `/_sandbox/holders`)."""
+    picks = world.reseller_picks
+    if picks is None:
+        return manifest
     listed = manifest.get("findings")
     assert isinstance(listed, list)
-    listed += [f.to_json() for f in found]
+    listed += [f.to_json() for f in findings(world)]
+    if manifest.get("scenario_month") is None:
+        manifest["scenario_month"] = picks.month
     return manifest

@@ -46,7 +46,7 @@ from sandbox.record_cache import DEFAULT_CACHE_RECORDS, RecordCache, served_body
 from sandbox.reseller_funds import ResellerFunds
 from sandbox.reseller_picks import ResellerPicks
 from sandbox.reseller_quotas import IssuedQuota, issued_quotas
-from sandbox.scenarios import RECONCILIATION, ScenarioPicks
+from sandbox.scenarios import RECONCILIATION, RESELLERS, ScenarioPicks
 from sandbox.summary import describe
 from sandbox.visibility import Groups, VisibleViews
 
@@ -104,6 +104,11 @@ class World:
         month = planning.scenario_month(self.config, self.today)
         self.restatement = planning.plan_restatement(self.config, self.population, month)
         self._assemble(FeeRecordMaker(self.config, self.restatement))
+        if RESELLERS in self.config.scenarios:
+            self.reseller_picks = reseller_scenarios.pick(
+                self.config, self.population, month, self.cycle_records
+            )
+            self._assemble(self._maker)
         if RECONCILIATION not in self.config.scenarios:
             return
         picks, chosen = planning.pick_reconciliation(
@@ -114,8 +119,6 @@ class World:
         picks.findings = planning.reconciliation_findings(
             picks, chosen, self.population, self.cycle_records, self._ledger, self._incentives
         )
-        self.reseller_picks = reseller_scenarios.pick(self.config, self.population, month, self.cycle_records)
-        self._assemble(self._maker)
 
     def customers_of(self, holder: str | None) -> list[Customer]:
         return self.population.customers_of(holder)

@@ -90,7 +90,7 @@ def adjust_records(app: Context, req: Request) -> Answer:
                 }
             )
         cycle = shift_cycle(cycle, 1)
-    rows.sort(key=lambda r: str(r["operation_time"]))
+    rows.sort(key=lambda r: (str(r["operation_time"]), str(r["trans_id"])))
     rows = [
         r
         for r in rows
