@@ -246,6 +246,26 @@ def test_customers_and_their_balances_follow_the_holder_on_the_clock(
     assert any(Decimal(a) > 0 for held in now["holders"] for a in held["customer_balances"].values())
 
 
+def test_orders_belong_to_the_holder_of_their_day(box: RunningSandbox, signed: Signed) -> None:
+    world = box.app.world
+    owner: dict[str, str | None] = {}
+    holders_of: dict[str, set[str | None]] = defaultdict(set)
+    for holder in holders(box):
+        for order in get_all(signed, box, "/v2/orders/customer-orders", "order_infos", holder, 100):
+            assert owner.setdefault(order["order_id"], holder) == holder
+            customer = world.customer_by_id[order["customer_id"]]
+            assert world.population.holder_on(customer, beijing_day(order["payment_time"])) == holder
+            holders_of[order["customer_id"]].add(holder)
+    sizes = {len(held) for held in holders_of.values()}
+    assert 1 in sizes
+    assert max(sizes) >= 2, "a mover's orders split between holders"
+    assert all(
+        world.population.associations.is_mover(world.customer_by_id[c])
+        for c, held in holders_of.items()
+        if len(held) > 1
+    )
+
+
 @pytest.mark.parametrize(
     ("method", "path", "params"),
     [
