@@ -20,6 +20,11 @@ every reconciliation rule of ARCHITECTURE.md holds exactly unless a scenario bre
   payment_amount, incentive = base x plan rate (half-up, 2 dp); one bill per month, paid (已完成) once its
   top-up is visible.
 
+- resellers (the distributor world, ARCHITECTURE.md): each holder (the distributor, or a reseller by
+  `indirect_partner_id`) sees a customer's records, monthly sums, orders and consumption account changes only
+  for the days it held it (`associations`), so every rule above holds per holder; the distributor allocates
+  funds to its resellers (their recharges) and reclaims some (`reseller_funds`), and issues them quotas.
+
 `World` is the facade over the modules that hold each idea (map in `sandbox/__init__.py`); it owns the clock.
 """
 

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import httpx
 import pytest
 from reseller_http import (
     ADJUSTS,
@@ -231,9 +232,13 @@ def test_customers_and_their_balances_follow_the_holder_on_the_clock(
         resale = {c["customer_id"] for c in listed if c["association_type"] == "2"}
         assert {b["customer_id"] for b in balances} == resale
         assert {b["customer_id"]: str(b["amount"]) for b in balances} == held["customer_balances"]
+    summary = httpx.get(f"{box.url}/_sandbox/world", timeout=30).json()
+    listed_under = {c["customer_id"]: c["indirect_partner_id"] for c in summary["customers"]}
+    assert len(summary["movers"]) == len(now["movers"]) == 3
     for mover in now["movers"]:
         current = next(s for s in mover["days"] if s["begin"] <= last <= s["end"])
         assert holder_of[mover["customer_id"]] == current["indirect_partner_id"]
+        assert listed_under[mover["customer_id"]] == current["indirect_partner_id"]
     allocated: dict[str, Decimal] = defaultdict(Decimal)
     for holder in holders(box):
         for r in get_all(
