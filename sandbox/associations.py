@@ -9,11 +9,11 @@ of a mover (fee records, monthly-sum, orders, customer lists) covers only the da
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from sandbox.billing_calendar import month_end, month_start, shift_cycle
-from sandbox.model import Customer, Reseller
+from sandbox.model import Customer, FeeRecord, Reseller
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,3 +109,14 @@ class Associations:
 
     def history(self, customer: Customer, cycle: str) -> list[dict[str, object]]:
         return [s.to_json() for s in self.stints(customer, cycle)]
+
+    def pieces(
+        self, customer: Customer, records: list[FeeRecord], cycle: str
+    ) -> list[tuple[Customer, list[FeeRecord]]]:
+        """A customer's cycle cut per holder: (the customer with that `holder`, the records of its days)."""
+        if customer.customer_id not in self._movers:
+            return [(customer, records)]
+        return [
+            (replace(customer, holder=s.holder), [r for r in records if s.begin <= r.bill_date < s.end])
+            for s in self.stints(customer, cycle)
+        ]

@@ -31,14 +31,14 @@ every reconciliation rule of ARCHITECTURE.md holds exactly unless a scenario bre
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
 from time import perf_counter
 
 from sandbox import catalog as cat
 from sandbox import planning, reseller_scenarios
-from sandbox.billing_calendar import beijing_today
+from sandbox.billing_calendar import BEIJING_OFFSET, beijing_today
 from sandbox.customer_balances import CustomerBalances
 from sandbox.cycle_scan import CycleScans
 from sandbox.fee_records import FeeRecordMaker
@@ -90,9 +90,10 @@ class World:
         generate = partial(maker.cycle, hidden_id=hidden)
         self._records = RecordCache(generate, self.cache_records, self.drift_records, duplicate)
         records = self._records.records
-        holder_on = population.holder_on
-        self._views = VisibleViews(population.customers, records, picks, holder_on, self._adjust_sums)
-        scans = CycleScans(population.customers, records, holder_on)
+        self._views = VisibleViews(
+            population.customers, records, picks, population.associations.pieces, self._adjust_sums
+        )
+        scans = CycleScans(population.customers, records, population.holder_on)
         self._incentives = Incentives(self.config, population.customers_of(None), scans, picks)
         self.funds = ResellerFunds(self.config, population.resellers, self.reseller_picks)
         self._ledger = Ledger(self.config, population, scans, self._incentives, picks, self.funds)
@@ -186,7 +187,19 @@ class World:
         return self._ledger.balance(holder, balance_type, self.last_day)
 
     def orders(self, holder: str | None) -> list[dict[str, object]]:
-        return self._orders.orders(holder, self.today)
+        """The holder's customers' orders; a mover's order belongs to its holder on the payment day."""
+        associations = self.population.associations
+        if not any(associations.is_mover(c) for c in self.customers):
+            return self._orders.orders(holder, self.today)
+        homes = [None, *(r.indirect_partner_id for r in self.resellers)]
+        found = [
+            order
+            for home in homes
+            for order in self._orders.orders(home, self.today)
+            if associations.holder_on(self.customer_by_id[str(order["customer_id"])], _paid_on(order))
+            == holder
+        ]
+        return sorted(found, key=lambda o: (str(o["payment_time"]), str(o["order_id"])))
 
     def incentive_bill_id(self, month: str) -> str:
         return self._incentives.bill_id(month)
@@ -228,3 +241,8 @@ class World:
             "cache_records": self.cache_records,
             "seconds": round(perf_counter() - started, 3),
         }
+
+
+def _paid_on(order: dict[str, object]) -> date:
+    """An order's payment day in Beijing."""
+    return (datetime.fromisoformat(str(order["payment_time"]).removesuffix("Z")) + BEIJING_OFFSET).date()
