@@ -9,11 +9,15 @@ of a mover (fee records, monthly-sum, orders, customer lists) covers only the da
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from sandbox.billing_calendar import month_end, month_start, shift_cycle
 from sandbox.model import Customer, FeeRecord, Reseller
+
+# A customer's cycle cut per holder: (the customer as that holder's, the records of its days).
+Pieces = Callable[[Customer, list[FeeRecord], str], list[tuple[Customer, list[FeeRecord]]]]
 
 
 @dataclass(frozen=True, slots=True)

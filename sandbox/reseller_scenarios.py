@@ -123,7 +123,9 @@ def quota_sides(world: World, reseller_id: str) -> tuple[Decimal, Decimal]:
     """(issued - reclaimed by the issued quotas' status, "10" - "11" in the records log) on the clock."""
     last = world.last_day
     quotas = [
-        q for q in world.issued_quotas if q.reseller.indirect_partner_id == reseller_id and q.visible(last)
+        q
+        for q in world.distributor.issued_quotas
+        if q.reseller.indirect_partner_id == reseller_id and q.visible(last)
     ]
     left = sum((q.value for q in quotas), ZERO) - sum((q.value for q in quotas if q.status(last) == 6), ZERO)
     right = ZERO

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from sandbox.associations import Pieces
 from sandbox.model import ZERO, Customer, FeeRecord
 from sandbox.record_cache import KEPT_VIEWS
 from sandbox.scenarios import ScenarioPicks
@@ -64,8 +65,6 @@ def sum_rows(groups: dict[SumKey, _SumGroup], charge_mode: int) -> list[dict[str
 
 
 Groups = dict[tuple[str | None, int], dict[SumKey, _SumGroup]]
-# A customer's cycle cut per holder: (the customer as that holder's, the records of its days).
-Pieces = Callable[[Customer, list[FeeRecord], str], list[tuple[Customer, list[FeeRecord]]]]
 
 
 class VisibleViews:

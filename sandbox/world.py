@@ -39,8 +39,8 @@ from time import perf_counter
 from sandbox import catalog as cat
 from sandbox import planning, reseller_scenarios
 from sandbox.billing_calendar import BEIJING_OFFSET, beijing_today
-from sandbox.customer_balances import CustomerBalances
 from sandbox.cycle_scan import CycleScans
+from sandbox.distributor import RESELLERS, Distributor, ResellerPicks
 from sandbox.fee_records import FeeRecordMaker
 from sandbox.incentives import Incentives, month_final
 from sandbox.ledger import Ledger
@@ -48,12 +48,9 @@ from sandbox.model import Customer, FeeRecord, Incentive, Pending, Restatement, 
 from sandbox.orders import Orders
 from sandbox.population import Population
 from sandbox.record_cache import DEFAULT_CACHE_RECORDS, RecordCache, served_body
-from sandbox.reseller_funds import ResellerFunds
-from sandbox.reseller_picks import ResellerPicks
-from sandbox.reseller_quotas import IssuedQuota, issued_quotas
-from sandbox.scenarios import RECONCILIATION, RESELLERS, ScenarioPicks
+from sandbox.scenarios import RECONCILIATION, ScenarioPicks
 from sandbox.summary import describe
-from sandbox.visibility import Groups, VisibleViews
+from sandbox.visibility import VisibleViews
 
 
 class World:
@@ -90,21 +87,14 @@ class World:
         generate = partial(maker.cycle, hidden_id=hidden)
         self._records = RecordCache(generate, self.cache_records, self.drift_records, duplicate)
         records = self._records.records
+        self.distributor = Distributor(self.config, population, self.reseller_picks, self.allocation)
         self._views = VisibleViews(
-            population.customers, records, picks, population.associations.pieces, self._adjust_sums
+            population.customers, records, picks, population.associations.pieces, self.distributor.adjust_sums
         )
-        scans = CycleScans(population.customers, records, population.holder_on)
+        scans = CycleScans(population.customers, records, population.associations.pieces)
         self._incentives = Incentives(self.config, population.customers_of(None), scans, picks)
-        self.funds = ResellerFunds(self.config, population.resellers, self.reseller_picks)
-        self._ledger = Ledger(self.config, population, scans, self._incentives, picks, self.funds)
+        self._ledger = Ledger(self.config, population, scans, self._incentives, picks, self.distributor.funds)
         self._orders = Orders(self.config, population)
-        self.customer_balances = CustomerBalances(self.config, population, self._ledger.allocation)
-        self.issued_quotas: list[IssuedQuota] = issued_quotas(
-            self.config, population.resellers, self.reseller_picks
-        )
-
-    def _adjust_sums(self, cycle: str, groups: Groups) -> None:
-        reseller_scenarios.adjust_sums(self.reseller_picks, cycle, groups)
 
     def _plan_scenarios(self) -> None:
         month = planning.scenario_month(self.config, self.today)
@@ -173,7 +163,7 @@ class World:
 
     def fund_moves(self, cycle: str) -> list[Pending]:
         """The distributor's allocations to and reclaims from its resellers in a month."""
-        return self.funds.changes(None, cycle, self._ledger.month_transactions)
+        return self.distributor.funds.changes(None, cycle, self._ledger.month_transactions)
 
     def month_transactions(self, holder: str | None, balance_type: str, cycle: str) -> list[Transaction]:
         return self._ledger.month_transactions(holder, balance_type, cycle)
