@@ -63,7 +63,10 @@ def pick(
         for c in _resale(population, second)
         if c is not customer
         for r in records(c, month)
-        if r.bill_date.day >= 10 and r.visible_from == r.bill_date + timedelta(days=1) and r.payment > 0
+        if r.charging_mode == 3
+        and r.bill_date.day >= 10
+        and r.visible_from == r.bill_date + timedelta(days=1)
+        and r.payment > 0
     )
     picks.hidden_reseller, picks.hidden_customer, picks.hidden_record_id = (
         second,

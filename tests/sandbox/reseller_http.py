@@ -65,3 +65,8 @@ def get_all(
         rows += page[key]
         if len(rows) >= page.get("total_count", page.get("count")) or not page[key]:
             return rows
+
+
+def bill_mode(charging_mode: int) -> str:
+    """The monthly-sum charge_mode of a fee record's charging_mode (RI 10 under "1", inferred)."""
+    return "1" if charging_mode == 10 else str(charging_mode)

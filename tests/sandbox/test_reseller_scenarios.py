@@ -11,7 +11,17 @@ from typing import Any
 
 import httpx
 import pytest
-from reseller_http import BALANCES, ISSUED, MONTH, QUOTA_RECORDS, distributor_config, get_all, holders, truth
+from reseller_http import (
+    BALANCES,
+    ISSUED,
+    MONTH,
+    QUOTA_RECORDS,
+    bill_mode,
+    distributor_config,
+    get_all,
+    holders,
+    truth,
+)
 from sandbox_http import CHANGES, FEES, SUMS, Signed, parse
 
 from sandbox.server import RunningSandbox, start_in_thread
@@ -59,9 +69,9 @@ def test_r1_breaks_only_at_the_published_reseller_keys(
             for r in get_all(
                 signed, box, FEES, "fee_records", reseller, 1000, bill_cycle=MONTH, customer_id=customer_id
             ):
-                details[(customer_id, str(r["charging_mode"]))] += r["payment_amount"]
+                details[(customer_id, bill_mode(r["charging_mode"]))] += r["payment_amount"]
         bills: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-        for mode in ("1", "3"):
+        for mode in ("1", "3", "11"):
             for row in get_all(signed, box, SUMS, "bill_sums", reseller, 100, cycle=MONTH, charge_mode=mode):
                 bills[(row["customer_id"], row["charge_mode"])] += row["amount"]
         broken = {k for k in set(bills) | set(details) if bills[k] != details[k]}

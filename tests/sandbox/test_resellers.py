@@ -20,6 +20,7 @@ from reseller_http import (
     ISSUED,
     MONTH,
     QUOTA_RECORDS,
+    bill_mode,
     distributor_config,
     get_all,
     holders,
@@ -104,7 +105,7 @@ def test_reseller_monthly_sum_ties_to_its_fee_records_per_customer_and_mode(
         details: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
         for r in views[holder]:
             if r["customer_id"] in resale:
-                details[(r["customer_id"], str(r["charging_mode"]))] += r["payment_amount"]
+                details[(r["customer_id"], bill_mode(r["charging_mode"]))] += r["payment_amount"]
         bills: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
         for mode in ("1", "3", "11"):
             for row in get_all(signed, box, SUMS, "bill_sums", holder, 7, cycle=MONTH, charge_mode=mode):

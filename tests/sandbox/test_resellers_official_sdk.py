@@ -24,7 +24,7 @@ from huaweicloudsdkbss.v2 import (
 )
 from huaweicloudsdkcore.auth.credentials import GlobalCredentials
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
-from reseller_http import CURRENT, MONTH, distributor_config, truth
+from reseller_http import CURRENT, MONTH, bill_mode, distributor_config, truth
 
 from sandbox.server import RunningSandbox, start_in_thread
 
@@ -110,7 +110,7 @@ def test_sdk_pages_a_resellers_fee_records_and_monthly_bills_and_they_tie(
         ids |= {r.id for r in records}
         if customer["association_type"] == "2":
             for r in records:
-                details[(r.customer_id, str(r.charging_mode))] += r.payment_amount
+                details[(r.customer_id, bill_mode(r.charging_mode))] += r.payment_amount
     assert len(ids) == reseller["fee_records"]
     bills: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for mode in ("1", "3", "11"):
