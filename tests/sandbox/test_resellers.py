@@ -3,6 +3,7 @@ balances and the shared rate limit, checked against `/_sandbox/holders` and agai
 
 from __future__ import annotations
 
+import argparse
 import itertools
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -29,6 +30,7 @@ from reseller_http import (
 )
 from sandbox_http import CHANGES, CUSTOMERS, FEES, SUMS, Signed, parse
 
+from sandbox.cli import _config, register
 from sandbox.server import RunningSandbox, start_in_thread
 
 FOREIGN = "0123456789abcdef0123456789abcdef"
@@ -92,6 +94,19 @@ def test_each_holder_is_served_the_days_it_held_a_customer_and_the_totals_tie(
         split = [i for i, h in seen.items() if any(r.id == i for r in whole)]
         assert sorted(split) == sorted(r.id for r in whole)
         assert {seen[i] for i in split} == {s["indirect_partner_id"] for s in stints}
+
+
+def test_customers_with_consumption_are_those_with_records_in_the_holders_days(
+    box: RunningSandbox, signed: Signed, month_truth: dict[str, Any]
+) -> None:
+    path = FEES + "/sub-customers/query"
+    for held in month_truth["holders"]:
+        body = with_holder({"bill_cycle": MONTH, "offset": 0, "limit": 100}, held["indirect_partner_id"])
+        answer = parse(signed(box, "POST", path, body=body).content)
+        consuming = {c["customer_id"] for c in answer["sub_customers"]}
+        assert answer["total_count"] == len(consuming)
+        assert consuming == {c["customer_id"] for c in held["customers"] if c["fee_records"]}
+        assert consuming & {m["customer_id"] for m in month_truth["movers"]}
 
 
 def test_reseller_monthly_sum_ties_to_its_fee_records_per_customer_and_mode(
@@ -328,6 +343,23 @@ def test_one_rate_limit_per_api_whatever_the_reseller(
     )
     assert other.status_code == 200
     assert limited.app.stats.throttled[BALANCES] == answers.count(429)
+
+
+def test_serve_options_shape_the_distributor_world(capsys: pytest.CaptureFixture[str]) -> None:
+    parser = argparse.ArgumentParser(prog="pbw")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = ["sandbox", "serve", "--resellers", "5", "--customers-per-reseller", "2", "--movers", "3"]
+    world = _config(parser.parse_args([*args, "--customers", "4"])).build_world()
+    assert len(world.resellers) == 5
+    movers = [c for c in world.customers if world.population.associations.is_mover(c)]
+    assert len(movers) == 3
+    assert [
+        sum(c not in movers for c in world.customers_of(r.indirect_partner_id)) for r in world.resellers
+    ] == [2] * 5
+    assert len(world.customers_of(None)) == 4
+    refused = parser.parse_args([*args[:-1], "4"])
+    assert refused.func(refused) == 2
+    assert "--movers" in capsys.readouterr().err
 
 
 def vars_of(config: Any) -> dict[str, Any]:
