@@ -111,8 +111,21 @@ class Associations:
             return move
         return month_start(shift_cycle(f"{day:%Y-%m}", -1)).replace(day=mover.day)
 
-    def history(self, customer: Customer, cycle: str) -> list[dict[str, object]]:
-        return [s.to_json() for s in self.stints(customer, cycle)]
+    def history(self, customer: Customer, first: date, last: date) -> list[Stint]:
+        """A mover's stints from `first` to `last` (Beijing days, the last stint cut at `last`)."""
+        out: list[Stint] = []
+        cycle = f"{first:%Y-%m}"
+        while month_start(cycle) <= last:
+            for stint in self.stints(customer, cycle):
+                begin, end = max(stint.begin, first), min(stint.end, last + timedelta(days=1))
+                if begin >= end:
+                    continue
+                if out and out[-1].holder == stint.holder and out[-1].end == begin:
+                    out[-1] = Stint(stint.holder, out[-1].begin, end)
+                else:
+                    out.append(Stint(stint.holder, begin, end))
+            cycle = shift_cycle(cycle, 1)
+        return out
 
     def pieces(
         self, customer: Customer, records: list[FeeRecord], cycle: str

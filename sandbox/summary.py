@@ -36,7 +36,14 @@ def describe(config: WorldConfig, today: date, last_day: date, population: Popul
         ],
         "resellers": [r.to_json() for r in population.resellers],
         "movers": [
-            {"customer_id": m.customer_id, "indirect_partner_ids": list(m.holders), "move_day": m.day}
+            {
+                "customer_id": m.customer_id,
+                "indirect_partner_ids": list(m.holders),
+                "move_day": m.day,
+                "history": [
+                    s.to_json() for s in population.associations.history(c, config.first_day, last_day)
+                ],
+            }
             for c in population.customers
             if (m := population.associations.mover(c)) is not None
         ],

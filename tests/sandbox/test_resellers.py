@@ -255,6 +255,15 @@ def test_customers_and_their_balances_follow_the_holder_on_the_clock(
         current = next(s for s in mover["days"] if s["begin"] <= last <= s["end"])
         assert holder_of[mover["customer_id"]] == current["indirect_partner_id"]
         assert listed_under[mover["customer_id"]] == current["indirect_partner_id"]
+    for told in summary["movers"]:
+        history = told["history"]
+        assert history[0]["begin"] == summary["first_day"]
+        assert history[-1]["end"] == last
+        assert history[-1]["indirect_partner_id"] == listed_under[told["customer_id"]]
+        for before, after in itertools.pairwise(history):
+            assert date.fromisoformat(before["end"]) + timedelta(days=1) == date.fromisoformat(after["begin"])
+            assert before["indirect_partner_id"] != after["indirect_partner_id"]
+            assert date.fromisoformat(after["begin"]).day == told["move_day"]
     allocated: dict[str, Decimal] = defaultdict(Decimal)
     for holder in holders(box):
         for r in get_all(
