@@ -27,7 +27,13 @@ from sandbox_http import CHANGES, FEES, SUMS, Signed, parse
 from sandbox.server import RunningSandbox, start_in_thread
 
 RESELLER_RULES = {"R1", "R2", "R5_QUOTA", "R6_FUNDS", "R7_BALANCE"}
-CONSUMPTION = ("SOURCE_OPERAIION_USAGE", "SOURCE_OPERAIION_DEDEUCT", "SOURCE_OPERAIION_REFUND")
+# expenses (type 2) and refunds (type 1) for consumption; BILLREFUND = Huawei's write-off paid back (issue 16)
+CONSUMPTION = (
+    "SOURCE_OPERAIION_USAGE",
+    "SOURCE_OPERAIION_DEDEUCT",
+    "SOURCE_OPERAIION_REFUND",
+    "SOURCE_OPERAIION_BILLREFUND",
+)
 
 
 @pytest.fixture(scope="module")
