@@ -109,6 +109,35 @@ def test_customers_with_consumption_are_those_with_records_in_the_holders_days(
         assert consuming & {m["customer_id"] for m in month_truth["movers"]}
 
 
+def test_minimum_calls_are_what_a_skipping_sweep_makes(
+    box: RunningSandbox, signed: Signed, month_truth: dict[str, Any]
+) -> None:
+    for held in month_truth["holders"]:
+        holder = held["indirect_partner_id"]
+        httpx.post(f"{box.url}/_sandbox/stats/reset", timeout=10)
+        fetched = 0
+        for c in held["customers"]:
+            if c["fee_records"]:
+                rows = get_all(
+                    signed,
+                    box,
+                    FEES,
+                    "fee_records",
+                    holder,
+                    1000,
+                    bill_cycle=MONTH,
+                    customer_id=c["customer_id"],
+                )
+                fetched += len(rows)
+        for mode in ("1", "3", "11"):
+            if held["monthly_sum"][mode]["rows"]:
+                get_all(signed, box, SUMS, "bill_sums", holder, 100, cycle=MONTH, charge_mode=mode)
+        calls = httpx.get(f"{box.url}/_sandbox/stats", timeout=10).json()["requests"]
+        assert fetched == held["fee_records"]
+        assert calls[FEES] == held["minimum_calls"]["res_fee_records"] > 0
+        assert calls[SUMS] == held["minimum_calls"]["monthly_sum"] > 0
+
+
 def test_reseller_monthly_sum_ties_to_its_fee_records_per_customer_and_mode(
     box: RunningSandbox, signed: Signed, month_truth: dict[str, Any], views: dict[str | None, list[Any]]
 ) -> None:
