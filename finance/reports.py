@@ -420,13 +420,20 @@ def _frame_csv(frame: pl.DataFrame, path: Path) -> Path:
 
 
 def write_report(
-    con: duckdb.DuckDBPyConnection, run_id: str, out_dir: Path, lang: str = "en"
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    out_dir: Path,
+    lang: str = "en",
+    generated_at: dt.datetime | None = None,
 ) -> dict[str, Path]:
-    """Write reconciliation.html (in `lang`), reconciliation.xlsx and the CSVs of one run into out_dir."""
+    """Write reconciliation.html (in `lang`), reconciliation.xlsx and the CSVs of one run into out_dir.
+
+    `generated_at` (naive UTC) is the time the HTML states; the CLI passes the run's clock (PBW_TODAY).
+    """
     data = read_report_data(con, run_id)
     out_dir.mkdir(parents=True, exist_ok=True)
     html_path = out_dir / f"{REPORT_STEM}.html"
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    now = generated_at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     html_path.write_text(render_html(data, now, lang), encoding="utf-8")
     return {
         "html": html_path,

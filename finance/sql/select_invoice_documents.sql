@@ -32,7 +32,8 @@ SELECT
     l.tax_rate,
     l.net_of_tax_amount,
     l.tax_amount,
-    l.gross_amount
+    l.gross_amount,
+    l.charging_mode
 FROM marts.invoices AS i
 LEFT JOIN marts.invoice_lines AS l ON l.invoice_id = i.invoice_id
 WHERE i.month = $month
