@@ -137,7 +137,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     rec.add_argument("--plans", help="incentive plans TOML (default PBW_INCENTIVE_PLANS)")
     rec.add_argument("--tolerance", help="CNY difference still counted as matched (default 0.01)")
     rec.add_argument("--out", help="report folder (default PBW_REPORTS/MONTH)")
-    rec.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the HTML report")
+    rec.add_argument(
+        "--lang", choices=LANGS, default="en", help="words of the HTML report and XLSX headers: en, zh, both"
+    )
     rec.set_defaults(func=cmd_reconcile)
     inv = subparsers.add_parser(
         "invoice", help="generate, issue and write a month's customer invoices",

@@ -71,9 +71,8 @@ def split_world(tmp_path: Path) -> tuple[object, list[dict]]:
 
 def test_lines_per_charge_mode_subtotals_and_funding_tie_to_the_records(tmp_path: Path) -> None:
     con, records = split_world(tmp_path)
-    doc = next(
-        d for d in generate_invoices(con, MONTH, BOOK, issue=True, now_utc=CLOCK).issued if d.customer_id == "C1"
-    )
+    issued = generate_invoices(con, MONTH, BOOK, issue=True, now_utc=CLOCK).issued
+    doc = next(d for d in issued if d.customer_id == "C1")
     con.close()
     exact: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
     for mode, code, payment, coupons, _, _ in records:
@@ -98,7 +97,7 @@ def test_lines_per_charge_mode_subtotals_and_funding_tie_to_the_records(tmp_path
     assert sum(sum(line.gross_amount for line in g.lines) for g in groups.values()) == doc.amount_due
     cash = q(sum((r[4] for r in records), Decimal(0)))
     credit = q(sum((r[5] for r in records), Decimal(0)))
-    assert doc.total("cash_amount") - cash in (Decimal(0), CENT, -CENT, 2 * CENT, -2 * CENT)  # per-line rounding
+    assert abs(doc.total("cash_amount") - cash) <= 3 * CENT  # the sum of lines rounded one by one
     assert f"现金 {doc.total('cash_amount'):,.2f}" in text
     assert f"信用额度 {doc.total('credit_amount'):,.2f}" in text
     assert f"代金券 {doc.total('coupon_amount'):,.2f}" in text
