@@ -250,7 +250,7 @@ def render_html(data: ReportData, generated_at: dt.datetime, lang: str = "en") -
         lang="en" if lang == "en" else "zh",
         title=esc(word("title", lang, month=data.month)),
         heading=esc(word("heading", lang, month=data.month)),
-        verdict_class=verdict.kind,
+        verdict_class="pending" if pending and verdict.kind == "ok" else verdict.kind,  # never green then
         verdict=esc(verdict.text),
         pending=f'<p class="verdict pending" id="pending">{esc(pending)}</p>' if pending else "",
         run_line=esc(

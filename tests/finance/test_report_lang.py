@@ -3,6 +3,8 @@ headers in Chinese (or both), the figures the same as in English, on a real Duck
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -12,7 +14,7 @@ from recon_world import MONTH, PLAN_RATES, PRODUCT_POLICIES, break_every_rule, b
 
 from finance.reconciliation.engine import reconcile_month
 from finance.reconciliation.settings import ReconciliationSettings
-from finance.reports import write_report
+from finance.reports import read_report_data, render_html, write_report
 
 SETTINGS = ReconciliationSettings(plan_rates=PLAN_RATES, product_policies=PRODUCT_POLICIES)
 ENGLISH = (
@@ -91,3 +93,18 @@ def test_zh_workbook_sheets_and_headers_in_chinese_values_unchanged(
     ]  # fmt: skip
     assert r1_zh.rows() == r1_en.rows()
     assert both["明细对账单 detail vs bill"].columns[1] == "账期 Cycle"
+
+
+def test_all_matched_with_incentives_unpaid_is_not_green(tmp_path: Path) -> None:
+    con = open_warehouse(tmp_path / "w.duckdb")
+    build_world().load(con)
+    run_id = reconcile_month(con, MONTH, SETTINGS).run_id
+    data = read_report_data(con, run_id)
+    con.close()
+    assert data.verdict.kind == "ok"
+    assert 'class="verdict ok"' in render_html(data, dt.datetime(2026, 4, 6), "zh")
+    unpaid = data.incentives.with_columns(pl.col("paid_amount").fill_null(0) * 0)
+    html = render_html(dataclasses.replace(data, incentives=unpaid), dt.datetime(2026, 4, 6), "zh")
+    assert 'class="verdict ok"' not in html
+    assert 'class="verdict pending" id="verdict">全部一致或在容差范围内。' in html
+    assert "激励待支付" in html
