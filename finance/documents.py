@@ -105,6 +105,7 @@ def write_xlsx(v: DocumentView, path: Path) -> Path:
             ("price_rule", doc.price_rule),
             ("currency", doc.currency),
             ("corrects_invoice_id", doc.corrects_invoice_id),
+            ("corrects_invoice_number", doc.corrects_invoice_number),
             ("prices_include_tax", "yes" if doc.prices_include_tax else "no"),
             ("issue_date_beijing", v.issue_date),
             ("due_date", doc.due_date),

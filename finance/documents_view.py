@@ -135,7 +135,7 @@ class DocumentView:
         if basis:
             rows.append((self.t("price_basis"), basis))
         if doc.corrects_invoice_id:
-            rows.append((self.t("corrects"), doc.corrects_invoice_id))
+            rows.append((self.t("corrects"), doc.corrects_invoice_number or doc.corrects_invoice_id))
         return rows
 
     def mode_name(self, mode: int | None) -> str:

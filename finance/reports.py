@@ -202,7 +202,8 @@ def _charts(data: ReportData, lang: str) -> list[str]:
             no_data=no_data,
         ),
     ]
-    sizes = (daily.height, data.variance.height, top.height, data.incentives.height)
+    variance = data.variance.filter(pl.col("difference") != 0).height  # all zero: nothing to draw
+    sizes = (daily.height, variance, top.height, data.incentives.height)
     return [chart for chart, size in zip(charts, sizes, strict=True) if size]
 
 

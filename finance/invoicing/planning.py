@@ -184,6 +184,7 @@ class InvoiceDocument:
     prices_include_tax: bool = False
     payment_terms_days: int = 30
     due_date: dt.date | None = None
+    corrects_invoice_number: str | None = None  # what the customer knows the corrected invoice by
 
     def total(self, field: str) -> Decimal:
         """Sum of a rounded line amount: the document total is by construction the sum of its lines."""

@@ -124,6 +124,7 @@ def list_invoices(
             prices_include_tax=bool(head["prices_include_tax"]),
             payment_terms_days=int(head["payment_terms_days"]),
             due_date=head["due_date"],
+            corrects_invoice_number=head["corrects_invoice_number"],
         )
         for invoice_id, head in heads.items()
     ]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from recon_world import MONTH, build_world, open_warehouse
 
+from finance.documents_view import view_of
 from finance.invoicing.store import generate_invoices, list_invoices
 from finance.price_book import load_price_book
 from pipelines.demo import EXAMPLE_PRICE_BOOK, discounted_price_book, largest_invoice
@@ -39,3 +40,5 @@ def test_a_retroactive_discount_yields_a_credit_note_for_the_largest_invoice(tmp
     assert abs(note.total("amount_due") - expected) <= Decimal("0.01") * len(invoice.lines)
     assert note.total("amount_due") < 0
     assert [d.status for d in docs] == ["issued", "issued"]  # the invoice stays as issued
+    credit = next(d for d in docs if d.doc_type == "credit_note")  # read back: the corrected invoice's number
+    assert ("更正", invoice.invoice_number) in view_of(credit, book).meta()
