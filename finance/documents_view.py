@@ -169,6 +169,8 @@ class DocumentView:
     def tax_note(self) -> str:
         """Whether prices include VAT, and how amounts are rounded."""
         which = "prices_incl" if self.doc.prices_include_tax else "prices_excl"
+        if self.lang == "both":  # all Chinese, then all English: each reader reads one paragraph
+            return " ".join(label(k, lang) for lang in ("zh", "en") for k in (which, "rounding"))
         return f"{self.t(which)} {self.t('rounding')}"
 
 
