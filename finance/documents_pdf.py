@@ -3,9 +3,10 @@ system fonts), embedded as a subset, so Chinese customer, issuer and service nam
 
 Speed: parsing the 8 MB font's metrics costs ~0.5 s and fpdf2 subsets the parsed font in place, so it cannot
 be shared as is. The metrics are parsed once per process; each document gets a copy with its own subset
-map and a fresh lazily read font file (from bytes kept in memory), and bounding boxes are not recomputed on
-save. That takes a document from ~0.7 s to ~0.2 s. The PDF's dates are the document's own, so the same
-document renders to the same bytes.
+map and a fresh lazily read font file (from bytes kept in memory) whose large `hmtx` and `cmap` tables are
+copies of tables decoded once, and bounding boxes are not recomputed on save. What is left per document is
+fontTools' subsetting of the glyphs it uses. The PDF's dates are the document's own, so the same document
+renders to the same bytes.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import datetime as dt
 import io
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pylopdf_fonts_zh_cn
 from fontTools import ttLib
@@ -46,6 +48,32 @@ def _font_bytes() -> bytes:
 
 
 @cache
+def _decoded_tables() -> tuple[Any, Any]:
+    """The font's `hmtx` and `cmap` tables, decoded once per process (the subsetter prunes copies of them)."""
+    font = ttLib.TTFont(io.BytesIO(_font_bytes()), lazy=True, recalcTimestamp=False, recalcBBoxes=False)
+    return font["hmtx"], font["cmap"]
+
+
+def _fresh_ttfont() -> ttLib.TTFont:
+    """A font to subset for one document: read lazily, its two large tables copied, not decoded again."""
+    font = ttLib.TTFont(io.BytesIO(_font_bytes()), lazy=True, recalcTimestamp=False, recalcBBoxes=False)
+    hmtx, cmap = _decoded_tables()
+    font.tables["hmtx"] = copy.copy(hmtx)
+    font.tables["hmtx"].metrics = dict(hmtx.metrics)
+    font.tables["cmap"] = copy.copy(cmap)
+    font.tables["cmap"].tables = [_copied_subtable(sub) for sub in cmap.tables]
+    return font
+
+
+def _copied_subtable(sub: Any) -> Any:
+    out = copy.copy(sub)
+    out.cmap = dict(sub.cmap)
+    if hasattr(sub, "uvsDict"):  # format 14: variation sequences
+        out.uvsDict = {k: list(v) for k, v in sub.uvsDict.items()}
+    return out
+
+
+@cache
 def _parsed_font() -> TTFFont:
     """The font's metrics, parsed once per process (never subset: documents get copies)."""
     pdf = FPDF()
@@ -59,9 +87,7 @@ def _new_pdf() -> FPDF:
     """An FPDF with the CJK font from the per-process parse: what add_font does, without parsing again."""
     pdf = FPDF(orientation="L", format="A4")
     font = copy.copy(_parsed_font())
-    font.ttfont = ttLib.TTFont(
-        io.BytesIO(_font_bytes()), lazy=True, recalcTimestamp=False, recalcBBoxes=False
-    )
+    font.ttfont = _fresh_ttfont()
     font.missing_glyphs = []
     font.biggest_size_pt = 0
     font.subset = SubsetMap(font)
