@@ -7,6 +7,7 @@ here render the same view. Labels are Chinese, English or both, per customer (`f
 
 from __future__ import annotations
 
+import datetime as dt
 import string
 from importlib import resources
 from pathlib import Path
@@ -25,6 +26,11 @@ LINE_COLUMNS = ("charging_mode", "service_type_code", "service_type_name", "tax_
 
 def _template(name: str) -> string.Template:
     return string.Template(resources.files("finance").joinpath("templates", name).read_text(encoding="utf-8"))
+
+def _stamp(doc: InvoiceDocument) -> dt.datetime:
+    """When the document was issued (or drafted): the creation time its files carry."""
+    return doc.issued_at_utc or doc.created_at_utc
+
 
 def _row(cells: list[str], first: str, css: str = "") -> str:
     klass = f' class="{css}"' if css else ""
@@ -90,6 +96,7 @@ def write_xlsx(v: DocumentView, path: Path) -> Path:
     doc = v.doc
     path.parent.mkdir(parents=True, exist_ok=True)
     book = xlsxwriter.Workbook(str(path))
+    book.set_properties({"created": _stamp(doc)})  # the document's date, not the clock: same bytes
     try:
         sheet = book.add_worksheet("invoice")
         fmt = book.add_format({"num_format": "#,##0.00"})
@@ -167,6 +174,7 @@ def write_detail_xlsx(doc: InvoiceDocument, records: pl.DataFrame, path: Path) -
         .sort("charging_mode"),
     }
     book = xlsxwriter.Workbook(str(path))
+    book.set_properties({"created": _stamp(doc)})
     try:
         fmt = book.add_format({"num_format": "#,##0.00########"})
         bold = book.add_format({"bold": True})

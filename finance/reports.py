@@ -335,12 +335,16 @@ def _sheet(
     sheet.freeze_panes(1, 0)
 
 
-def write_xlsx(data: ReportData, path: Path, lang: str = "en") -> Path:
+def write_xlsx(
+    data: ReportData, path: Path, lang: str = "en", created: dt.datetime | None = None
+) -> Path:
     """Summary sheet, then one sheet per finding kind with every compared key (matched ones too).
 
     Sheet names and headers are the keys in English (what imports rely on), translated for "zh" and "both".
     """
     book = xlsxwriter.Workbook(str(path))
+    if created is not None:
+        book.set_properties({"created": created})  # the run's clock, so a replay writes the same bytes
     try:
         fmt = book.add_format({"num_format": "#,##0.00"})
         bold = book.add_format({"bold": True})
@@ -401,7 +405,7 @@ def write_report(
     html_path.write_text(render_html(data, now, lang), encoding="utf-8")
     return {
         "html": html_path,
-        "xlsx": write_xlsx(data, out_dir / f"{REPORT_STEM}.xlsx", lang),
+        "xlsx": write_xlsx(data, out_dir / f"{REPORT_STEM}.xlsx", lang, now),
         "findings_csv": _frame_csv(data.findings, out_dir / f"{REPORT_STEM}-findings.csv"),
         "daily_csv": _frame_csv(data.daily, out_dir / f"{REPORT_STEM}-daily-consumption.csv"),
         "variance_csv": _frame_csv(data.variance, out_dir / f"{REPORT_STEM}-variance-by-customer.csv"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+import zipfile
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -14,6 +15,7 @@ import pypdf
 from recon_world import MONTH, build_world, open_warehouse
 
 from finance.documents import write_invoice_files
+from finance.documents_pdf import _parsed_font
 from finance.documents_view import view_of
 from finance.invoicing.planning import (
     MONEY_FIELDS,
@@ -115,8 +117,11 @@ def test_dates_come_from_the_clock_and_a_rerender_is_the_same_bytes(tmp_path: Pa
     assert doc.due_date == dt.date(2026, 5, 6)  # 2026-04-06 (Beijing) + 30 days
     first = write_invoice_files(doc, BOOK, tmp_path / "a")
     second = write_invoice_files(doc, BOOK, tmp_path / "b")
-    for kind in ("pdf", "html", "csv"):
+    for kind in ("pdf", "html", "csv", "xlsx"):
         assert first[kind].read_bytes() == second[kind].read_bytes(), kind
+    with zipfile.ZipFile(first["xlsx"]) as book:
+        assert "2026-04-06T04:00:00Z" in book.read("docProps/core.xml").decode()  # the issue time, no clock
+    assert _parsed_font.cache_info().misses <= 1  # the CJK font's metrics parsed once per process
     text = pdf_text(first["pdf"])
     assert "开具日期（北京时间）2026-04-06" in text.replace(" ", "")
     assert "付款截止日（北京时间）2026-05-06" in text.replace(" ", "")
