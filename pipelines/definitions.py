@@ -13,6 +13,7 @@ from pipelines.incentive_records import incentive_records
 from pipelines.jobs import bills_job, daily_job, freshness_job, incentives_job, monthly_close_job
 from pipelines.monthly_bills import monthly_bills
 from pipelines.monthly_close import invoices, invoices_issued, reconciliation, reconciliation_explained
+from pipelines.resellers import resellers
 from pipelines.resources import resources_from_env
 from pipelines.schedules import (
     bills_refresh_schedule,
@@ -23,8 +24,8 @@ from pipelines.schedules import (
 from pipelines.sensors import incentive_inbox_sensor, run_failure_alert
 
 defs = Definitions(
-    assets=[customers, consumption_records, monthly_bills, consumption_resweeps, account_transactions,
-            incentive_records, reconciliation, invoices],
+    assets=[customers, resellers, consumption_records, monthly_bills, consumption_resweeps,
+            account_transactions, incentive_records, reconciliation, invoices],
     asset_checks=[*dataset_checks, *freshness_checks, reconciliation_explained, invoices_issued],
     jobs=[daily_job, bills_job, monthly_close_job, incentives_job, freshness_job],
     schedules=[daily_schedule, bills_refresh_schedule, monthly_close_schedule, freshness_schedule],

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from schemas import account_transactions, consumption_records, customers, incentive_records, monthly_bills
+from schemas import (
+    account_transactions,
+    consumption_records,
+    customers,
+    incentive_records,
+    monthly_bills,
+    resellers,
+)
 from schemas.columns import DatasetSpec
 
 SPECS: list[DatasetSpec] = [
@@ -12,4 +19,5 @@ SPECS: list[DatasetSpec] = [
     account_transactions.SPEC,
     incentive_records.SPEC,
     customers.SPEC,
+    *resellers.SPECS,
 ]
