@@ -26,10 +26,14 @@ class CycleScans:
     """Scans per cycle (kept: small, and never clock-bound)."""
 
     def __init__(
-        self, customers: list[Customer], records: Callable[[Customer, str], list[FeeRecord]]
+        self,
+        customers: list[Customer],
+        records: Callable[[Customer, str], list[FeeRecord]],
+        holder_on: Callable[[Customer, date], str | None] = lambda customer, _: customer.holder,
     ) -> None:
         self._customers = customers
         self._records = records
+        self._holder_on = holder_on
         self._scans: dict[str, CycleScan] = {}
 
     def scan(self, cycle: str) -> CycleScan:
@@ -45,7 +49,6 @@ class CycleScans:
                 continue
             records = self._records(customer, cycle)
             for balance_type, split in (("BALANCE_TYPE_DEBIT", "cash"), ("BALANCE_TYPE_CREDIT", "credit")):
-                out = changes[(customer.holder, balance_type)]
                 usage: dict[date, tuple[datetime, Decimal]] = {}
                 for rec in records:
                     value: Decimal = getattr(rec, split)
@@ -54,12 +57,15 @@ class CycleScans:
                     if rec.charging_mode == 3:
                         last, total = usage.get(rec.bill_date, (rec.trade_time, ZERO))
                         usage[rec.bill_date] = (max(last, rec.trade_time), total + value)
-                    elif value > 0:
+                        continue
+                    out = changes[(self._holder_on(customer, rec.bill_date), balance_type)]
+                    if value > 0:
                         out.append(Pending(rec.trade_time, 2, value, "2", cat.TD_PERIOD, rec.trade_id))
                     else:
                         out.append(Pending(rec.trade_time, 2, -value, "1", cat.TD_REFUND, rec.trade_id))
                 for day, (moment, total) in usage.items():
                     trade_id = f"TX{day:%Y%m%d}{customer.customer_id[:10].upper()}"
+                    out = changes[(self._holder_on(customer, day), balance_type)]
                     out.append(Pending(moment, 2, total, "2", cat.TD_USAGE, trade_id))
             if customer.holder is None:
                 customer_bases: dict[str, Decimal] = defaultdict(lambda: ZERO)

@@ -22,6 +22,7 @@ class VisibleCycle:
 
     sums: dict[tuple[str | None, int], list[dict[str, object]]]
     consuming: list[str]
+    consuming_of: dict[str | None, list[str]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -62,6 +63,9 @@ def sum_rows(groups: dict[SumKey, _SumGroup], charge_mode: int) -> list[dict[str
     return out
 
 
+Groups = dict[tuple[str | None, int], dict[SumKey, _SumGroup]]
+
+
 class VisibleViews:
     """Monthly sums and consuming customers per cycle and clock day; the R1 bill delta added when picked."""
 
@@ -70,10 +74,14 @@ class VisibleViews:
         customers: list[Customer],
         records: Callable[[Customer, str], list[FeeRecord]],
         picks: ScenarioPicks | None,
+        holder_on: Callable[[Customer, date], str | None] = lambda customer, _: customer.holder,
+        adjust: Callable[[str, Groups], None] = lambda cycle, groups: None,
     ) -> None:
         self._customers = customers
         self._records = records
         self._picks = picks
+        self._holder_on = holder_on
+        self._adjust = adjust
         self._visible: OrderedDict[tuple[str, date], VisibleCycle] = OrderedDict()
         self._settled: dict[str, date] = {}
 
@@ -86,21 +94,25 @@ class VisibleViews:
         if found is not None:
             self._visible.move_to_end((cycle, day))
             return found
-        groups: dict[tuple[str | None, int], dict[SumKey, _SumGroup]] = defaultdict(dict)
-        consuming: list[str] = []
+        groups: Groups = defaultdict(dict)
+        consuming_of: dict[str | None, list[str]] = defaultdict(list)
         last_visible = date.min
         for customer in self._customers:
             records = self._records(customer, cycle)
             if records:
                 last_visible = max(last_visible, max(r.visible_from for r in records))
             visible = [r for r in records if r.visible_from <= today]
-            if customer.holder is None and visible:
-                consuming.append(customer.customer_id)
+            # a cycle has at most two holders (one move a month), so its first and last records name them
+            holders = {self._holder_on(customer, r.bill_date) for r in visible[:1] + visible[-1:]}
+            for holder in sorted(holders, key=lambda h: h or ""):
+                consuming_of[holder].append(customer.customer_id)
             if customer.association_type != "2":
                 continue
+            one = next(iter(holders)) if len(holders) == 1 else None
             for rec in visible:
                 bill_type = "0" if rec.payment >= 0 else "1"
-                by_key = groups[(customer.holder, rec.charging_mode)]
+                holder = self._holder_on(customer, rec.bill_date) if len(holders) > 1 else one
+                by_key = groups[(holder, rec.charging_mode)]
                 key = (customer.customer_id, rec.service.code, rec.resource_type.code, bill_type)
                 group = by_key.get(key)
                 if group is None:
@@ -122,9 +134,11 @@ class VisibleViews:
             if key in by_key:
                 by_key[key].amount += picks.bill_delta
                 by_key[key].details["BALANCE_TYPE_COUPON"] += picks.bill_delta
+        self._adjust(cycle, groups)
         found = VisibleCycle(
             sums={(holder, mode): sum_rows(by_key, mode) for (holder, mode), by_key in groups.items()},
-            consuming=consuming,
+            consuming=consuming_of.get(None, []),
+            consuming_of=dict(consuming_of),
         )
         self._settled[cycle] = last_visible
         self._visible[(cycle, min(today, last_visible))] = found

@@ -32,8 +32,9 @@ from functools import partial
 from time import perf_counter
 
 from sandbox import catalog as cat
-from sandbox import planning
+from sandbox import planning, reseller_scenarios
 from sandbox.billing_calendar import beijing_today
+from sandbox.customer_balances import CustomerBalances
 from sandbox.cycle_scan import CycleScans
 from sandbox.fee_records import FeeRecordMaker
 from sandbox.incentives import Incentives, month_final
@@ -42,9 +43,12 @@ from sandbox.model import Customer, FeeRecord, Incentive, Pending, Restatement, 
 from sandbox.orders import Orders
 from sandbox.population import Population
 from sandbox.record_cache import DEFAULT_CACHE_RECORDS, RecordCache, served_body
-from sandbox.scenarios import RECONCILIATION, ScenarioPicks
+from sandbox.reseller_funds import ResellerFunds
+from sandbox.reseller_picks import ResellerPicks
+from sandbox.reseller_quotas import IssuedQuota, issued_quotas
+from sandbox.scenarios import RECONCILIATION, RESELLERS, ScenarioPicks
 from sandbox.summary import describe
-from sandbox.visibility import VisibleViews
+from sandbox.visibility import Groups, VisibleViews
 
 
 class World:
@@ -62,6 +66,7 @@ class World:
         self.customers = self.population.customers
         self.customer_by_id = self.population.customer_by_id
         self.picks: ScenarioPicks | None = None
+        self.reseller_picks: ResellerPicks | None = None
         self.restatement: Restatement | None = None
         self._assemble(FeeRecordMaker(config))
         if config.scenarios:
@@ -80,16 +85,30 @@ class World:
         generate = partial(maker.cycle, hidden_id=hidden)
         self._records = RecordCache(generate, self.cache_records, self.drift_records, duplicate)
         records = self._records.records
-        self._views = VisibleViews(population.customers, records, picks)
-        scans = CycleScans(population.customers, records)
+        holder_on = population.holder_on
+        self._views = VisibleViews(population.customers, records, picks, holder_on, self._adjust_sums)
+        scans = CycleScans(population.customers, records, holder_on)
         self._incentives = Incentives(self.config, population.customers_of(None), scans, picks)
-        self._ledger = Ledger(self.config, population, scans, self._incentives, picks)
+        self.funds = ResellerFunds(self.config, population.resellers, self.reseller_picks)
+        self._ledger = Ledger(self.config, population, scans, self._incentives, picks, self.funds)
         self._orders = Orders(self.config, population)
+        self.customer_balances = CustomerBalances(self.config, population, self._ledger.allocation)
+        self.issued_quotas: list[IssuedQuota] = issued_quotas(
+            self.config, population.resellers, self.reseller_picks
+        )
+
+    def _adjust_sums(self, cycle: str, groups: Groups) -> None:
+        reseller_scenarios.adjust_sums(self.reseller_picks, cycle, groups)
 
     def _plan_scenarios(self) -> None:
         month = planning.scenario_month(self.config, self.today)
         self.restatement = planning.plan_restatement(self.config, self.population, month)
         self._assemble(FeeRecordMaker(self.config, self.restatement))
+        if RESELLERS in self.config.scenarios:
+            self.reseller_picks = reseller_scenarios.pick(
+                self.config, self.population, month, self.cycle_records
+            )
+            self._assemble(self._maker)
         if RECONCILIATION not in self.config.scenarios:
             return
         picks, chosen = planning.pick_reconciliation(
@@ -106,6 +125,10 @@ class World:
 
     def holder_known(self, holder: str | None) -> bool:
         return self.population.holder_known(holder)
+
+    def customers_now(self, holder: str | None) -> list[Customer]:
+        """The holder's customers on the clock's last served day (movers where they are then)."""
+        return self.population.customers_on(holder, self.last_day)
 
     @property
     def last_day(self) -> date:
@@ -132,14 +155,19 @@ class World:
         drift.append(rec)
         return rec
 
-    def consumption_customers(self, cycle: str) -> list[str]:
-        return self._views.view(cycle, self.today).consuming
+    def consumption_customers(self, cycle: str, holder: str | None = None) -> list[str]:
+        """Customers with visible consumption on days the holder held them (moved away or not)."""
+        return self._views.view(cycle, self.today).consuming_of.get(holder, [])
 
     def monthly_sums(self, holder: str | None, cycle: str, charge_mode: int) -> list[dict[str, object]]:
         return self._views.view(cycle, self.today).sums.get((holder, charge_mode), [])
 
     def allocation(self, holder: str | None, cycle: str) -> Pending | None:
         return self._ledger.allocation(holder, cycle)
+
+    def fund_moves(self, cycle: str) -> list[Pending]:
+        """The distributor's allocations to and reclaims from its resellers in a month."""
+        return self.funds.changes(None, cycle, self._ledger.month_transactions)
 
     def month_transactions(self, holder: str | None, balance_type: str, cycle: str) -> list[Transaction]:
         return self._ledger.month_transactions(holder, balance_type, cycle)
@@ -171,7 +199,8 @@ class World:
         return month_final(month, self.today)
 
     def manifest(self) -> dict[str, object]:
-        return planning.manifest(self.config, self.picks, self.restatement)
+        found = planning.manifest(self.config, self.picks, self.restatement)
+        return reseller_scenarios.extend_manifest(self, found)
 
     def describe(self) -> dict[str, object]:
         return describe(self.config, self.today, self.last_day, self.population)
