@@ -3,7 +3,9 @@
 -- Left: the last balance_after_change (by trade_time_utc, then account_change_id) before the latest balance
 -- snapshot's Beijing day. Right: the balance read that day (partner-accounts/balances with the reseller's
 -- indirect_partner_id), the account type mapped from the balance type ($balance_types[i] <-> $account_types[i]).
--- A reseller with no loaded change of a balance type is not compared (its last change lies before the load).
+-- A reseller with no loaded change of a balance type is not compared (its last change lies before the load),
+-- and nothing is compared unless account changes were loaded up to the day before the snapshot (else the
+-- last loaded change is not the last change).
 -- Params: $balance_types, $account_types.
 WITH kinds AS (
     SELECT unnest($balance_types) AS balance_type, unnest($account_types) AS account_type
@@ -17,6 +19,12 @@ served AS (
     JOIN kinds AS k ON k.account_type = b.account_type
     WHERE b.indirect_partner_id IS NOT NULL AND b.snapshot_date = (SELECT day FROM snapshot)
     GROUP BY b.indirect_partner_id, k.balance_type
+),
+covered AS (
+    SELECT count(*) > 0 AS ok
+    FROM audit.load_log
+    WHERE dataset = 'account_transactions'
+        AND list_contains(partitions, strftime((SELECT day FROM snapshot) - INTERVAL 1 DAY, '%Y-%m-%d'))
 ),
 changes AS (
     SELECT
@@ -40,5 +48,5 @@ SELECT
     format('last change {} vs balance of {}', c.trade_time_utc, (SELECT day FROM snapshot)) AS detail
 FROM changes AS c
 LEFT JOIN served AS s ON s.indirect_partner_id = c.indirect_partner_id AND s.balance_type = c.balance_type
-WHERE c.newest = 1
+WHERE c.newest = 1 AND (SELECT ok FROM covered)
 ORDER BY keys
