@@ -122,6 +122,8 @@ def _cell(value: Any, money_column: bool) -> str:
         return f'<td class="num">{esc(money(value))}</td>'
     if isinstance(value, Decimal | int):
         return f'<td class="num">{esc(value)}</td>'
+    if isinstance(value, str) and len(value) >= 24 and value.isalnum():
+        return f'<td class="id">{esc(value)}</td>'  # a 32-hex id
     return f"<td>{esc(value)}</td>"
 
 

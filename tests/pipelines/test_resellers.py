@@ -10,14 +10,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
+import polars as pl
 import pytest
 from pbw_harness import Harness
 
+from finance.reseller_statements import write_statements
 from sandbox.config import SandboxConfig
 from sandbox.server import start_in_thread
+from warehouse.connection import writer
 
 TODAY = date(2026, 11, 10)
 MONTH = "2026-10"
@@ -139,3 +143,30 @@ def test_rerun_leaves_every_table_unchanged(world: tuple[Harness, Any, Any]) -> 
                                                         "account_transactions"))
     h.backfill(date(2026, 10, 1), date(2026, 10, 31), ("monthly_bills",))
     assert h.snapshot() == before
+
+
+def test_statements_tie_to_the_truth_and_focus_carries_the_reseller(
+    world: tuple[Harness, Any, Any], tmp_path: Path
+) -> None:
+    h, truth, _ = world
+    with writer(h.warehouse) as con:
+        paths = write_statements(con, MONTH, tmp_path)
+    resellers = [t for t in truth["holders"] if t["indirect_partner_id"]]
+    assert len(paths) == 2 * len(resellers)
+    names = dict(h.query("SELECT indirect_partner_id, name FROM billing.indirect_partners"))
+    for t in resellers:
+        account = h.query("SELECT account_name FROM billing.indirect_partners WHERE indirect_partner_id = ?",
+                          [t["indirect_partner_id"]])[0][0]
+        page = (tmp_path / "statements" / f"{account}-{MONTH}.html").read_text(encoding="utf-8")
+        assert "云经销商" in names[t["indirect_partner_id"]]
+        assert names[t["indirect_partner_id"]] in page  # the Chinese name, unescaped characters
+        total = Decimal(t["payment_amount"]).quantize(Decimal("0.01"))
+        assert f'<td class="num">{total:,.2f}</td></tr>' in page  # the consumption total row
+        sheet = pl.read_excel(tmp_path / "statements" / f"{account}-{MONTH}.xlsx", sheet_name="consumption")
+        assert Decimal(str(sheet["应付金额"][-1])).quantize(Decimal("0.01")) == total
+    focus = h.query("SELECT x_ResellerId, count(*), sum(BilledCost) FROM marts.focus_charges "
+                    "WHERE x_SubAccountPath LIKE '%/' || SubAccountId AND x_ResellerName IS NOT NULL "
+                    "GROUP BY 1")
+    assert {p: (n, s) for p, n, s in focus} == {
+        t["indirect_partner_id"]: (t["fee_records"], Decimal(t["payment_amount"])) for t in resellers
+    }
