@@ -9,11 +9,15 @@ of a mover (fee records, monthly-sum, orders, customer lists) covers only the da
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from sandbox.billing_calendar import month_end, month_start, shift_cycle
-from sandbox.model import Customer, Reseller
+from sandbox.model import Customer, FeeRecord, Reseller
+
+# A customer's cycle cut per holder: (the customer as that holder's, the records of its days).
+Pieces = Callable[[Customer, list[FeeRecord], str], list[tuple[Customer, list[FeeRecord]]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,5 +111,29 @@ class Associations:
             return move
         return month_start(shift_cycle(f"{day:%Y-%m}", -1)).replace(day=mover.day)
 
-    def history(self, customer: Customer, cycle: str) -> list[dict[str, object]]:
-        return [s.to_json() for s in self.stints(customer, cycle)]
+    def history(self, customer: Customer, first: date, last: date) -> list[Stint]:
+        """A mover's stints from `first` to `last` (Beijing days, the last stint cut at `last`)."""
+        out: list[Stint] = []
+        cycle = f"{first:%Y-%m}"
+        while month_start(cycle) <= last:
+            for stint in self.stints(customer, cycle):
+                begin, end = max(stint.begin, first), min(stint.end, last + timedelta(days=1))
+                if begin >= end:
+                    continue
+                if out and out[-1].holder == stint.holder and out[-1].end == begin:
+                    out[-1] = Stint(stint.holder, out[-1].begin, end)
+                else:
+                    out.append(Stint(stint.holder, begin, end))
+            cycle = shift_cycle(cycle, 1)
+        return out
+
+    def pieces(
+        self, customer: Customer, records: list[FeeRecord], cycle: str
+    ) -> list[tuple[Customer, list[FeeRecord]]]:
+        """A customer's cycle cut per holder: (the customer with that `holder`, the records of its days)."""
+        if customer.customer_id not in self._movers:
+            return [(customer, records)]
+        return [
+            (replace(customer, holder=s.holder), [r for r in records if s.begin <= r.bill_date < s.end])
+            for s in self.stints(customer, cycle)
+        ]

@@ -4,12 +4,13 @@ consumption account changes per (holder, balance type) and incentive bases per d
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
 from sandbox import catalog as cat
+from sandbox.associations import Pieces
 from sandbox.model import ZERO, Customer, FeeRecord, Pending
 
 
@@ -29,11 +30,11 @@ class CycleScans:
         self,
         customers: list[Customer],
         records: Callable[[Customer, str], list[FeeRecord]],
-        holder_on: Callable[[Customer, date], str | None] = lambda customer, _: customer.holder,
+        pieces: Pieces = lambda customer, records, cycle: [(customer, records)],
     ) -> None:
         self._customers = customers
         self._records = records
-        self._holder_on = holder_on
+        self._pieces = pieces
         self._scans: dict[str, CycleScan] = {}
 
     def scan(self, cycle: str) -> CycleScan:
@@ -44,11 +45,11 @@ class CycleScans:
             return found
         changes: dict[tuple[str | None, str], list[Pending]] = defaultdict(list)
         bases: dict[int, dict[str, Decimal]] = {}
-        for customer in self._customers:
+        for customer, records in self._resale_pieces(cycle):
             if customer.association_type != "2":
                 continue
-            records = self._records(customer, cycle)
             for balance_type, split in (("BALANCE_TYPE_DEBIT", "cash"), ("BALANCE_TYPE_CREDIT", "credit")):
+                out = changes[(customer.holder, balance_type)]
                 usage: dict[date, tuple[datetime, Decimal]] = {}
                 for rec in records:
                     value: Decimal = getattr(rec, split)
@@ -57,15 +58,12 @@ class CycleScans:
                     if rec.charging_mode == 3:
                         last, total = usage.get(rec.bill_date, (rec.trade_time, ZERO))
                         usage[rec.bill_date] = (max(last, rec.trade_time), total + value)
-                        continue
-                    out = changes[(self._holder_on(customer, rec.bill_date), balance_type)]
-                    if value > 0:
+                    elif value > 0:
                         out.append(Pending(rec.trade_time, 2, value, "2", cat.TD_PERIOD, rec.trade_id))
                     else:
                         out.append(Pending(rec.trade_time, 2, -value, "1", cat.TD_REFUND, rec.trade_id))
                 for day, (moment, total) in usage.items():
                     trade_id = f"TX{day:%Y%m%d}{customer.customer_id[:10].upper()}"
-                    out = changes[(self._holder_on(customer, day), balance_type)]
                     out.append(Pending(moment, 2, total, "2", cat.TD_USAGE, trade_id))
             if customer.holder is None:
                 customer_bases: dict[str, Decimal] = defaultdict(lambda: ZERO)
@@ -75,3 +73,9 @@ class CycleScans:
                 bases[customer.index] = customer_bases
         found = self._scans[cycle] = CycleScan(dict(changes), bases)
         return found
+
+    def _resale_pieces(self, cycle: str) -> Iterator[tuple[Customer, list[FeeRecord]]]:
+        """Every resale customer's cycle cut per holder (a mover's month is one piece per holder)."""
+        for whole in self._customers:
+            if whole.association_type == "2":
+                yield from self._pieces(whole, self._records(whole, cycle), cycle)

@@ -124,7 +124,7 @@ def holder_truth(world: World, holder: str | None, cycle: str) -> dict[str, obje
         "served_debit_balance": _money(served_debit),
         "customers_now": [c.customer_id for c in now],
         "customer_balances": {
-            c.customer_id: _money(world.customer_balances.balance(c.customer_id, world.last_day))
+            c.customer_id: _money(world.distributor.customer_balances.balance(c.customer_id, world.last_day))
             for c in now
             if c.association_type == "2"
         },

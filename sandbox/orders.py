@@ -26,11 +26,9 @@ class Orders:
             return cached
         out: list[tuple[datetime, dict[str, object]]] = []
         end = today - timedelta(days=1)
-        for customer in self._population.customers_ever(holder):
+        for customer in self._population.customers_of(holder):
             for sub in customer.subscriptions:
                 for day, kind in period_events(sub, self._config.first_day, end):
-                    if self._population.holder_on(customer, day) != holder:
-                        continue
                     official, discount, coupon = period_amounts(customer, sub, day, kind)
                     moment = beijing_moment(day, sub.hour, (customer.index * 7 + 1) % 60, customer.index % 60)
                     order_type = ORDER_TYPE[kind]

@@ -178,13 +178,5 @@ class Population:
         """The customers the holder has on a Beijing day (movers included while it holds them)."""
         return [c for c in self.customers if self.associations.holder_on(c, day) == holder]
 
-    def customers_ever(self, holder: str | None) -> list[Customer]:
-        """The holder's customers and every mover that ever passes through it."""
-        return [
-            c
-            for c in self.customers
-            if c.holder == holder or ((m := self.associations.mover(c)) is not None and holder in m.holders)
-        ]
-
     def holder_known(self, holder: str | None) -> bool:
         return holder is None or any(r.indirect_partner_id == holder for r in self.resellers)

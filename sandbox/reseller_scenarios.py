@@ -63,7 +63,10 @@ def pick(
         for c in _resale(population, second)
         if c is not customer
         for r in records(c, month)
-        if r.bill_date.day >= 10 and r.visible_from == r.bill_date + timedelta(days=1) and r.payment > 0
+        if r.charging_mode == 3
+        and r.bill_date.day >= 10
+        and r.visible_from == r.bill_date + timedelta(days=1)
+        and r.payment > 0
     )
     picks.hidden_reseller, picks.hidden_customer, picks.hidden_record_id = (
         second,
@@ -123,7 +126,9 @@ def quota_sides(world: World, reseller_id: str) -> tuple[Decimal, Decimal]:
     """(issued - reclaimed by the issued quotas' status, "10" - "11" in the records log) on the clock."""
     last = world.last_day
     quotas = [
-        q for q in world.issued_quotas if q.reseller.indirect_partner_id == reseller_id and q.visible(last)
+        q
+        for q in world.distributor.issued_quotas
+        if q.reseller.indirect_partner_id == reseller_id and q.visible(last)
     ]
     left = sum((q.value for q in quotas), ZERO) - sum((q.value for q in quotas if q.status(last) == 6), ZERO)
     right = ZERO

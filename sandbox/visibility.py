@@ -4,11 +4,12 @@ with visible consumption, from one pass over every customer's records (kept per 
 from __future__ import annotations
 
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from sandbox.associations import Pieces
 from sandbox.model import ZERO, Customer, FeeRecord
 from sandbox.record_cache import KEPT_VIEWS
 from sandbox.scenarios import ScenarioPicks
@@ -74,13 +75,13 @@ class VisibleViews:
         customers: list[Customer],
         records: Callable[[Customer, str], list[FeeRecord]],
         picks: ScenarioPicks | None,
-        holder_on: Callable[[Customer, date], str | None] = lambda customer, _: customer.holder,
+        pieces: Pieces = lambda customer, records, cycle: [(customer, records)],
         adjust: Callable[[str, Groups], None] = lambda cycle, groups: None,
     ) -> None:
         self._customers = customers
         self._records = records
         self._picks = picks
-        self._holder_on = holder_on
+        self._pieces = pieces
         self._adjust = adjust
         self._visible: OrderedDict[tuple[str, date], VisibleCycle] = OrderedDict()
         self._settled: dict[str, date] = {}
@@ -94,25 +95,20 @@ class VisibleViews:
         if found is not None:
             self._visible.move_to_end((cycle, day))
             return found
-        groups: Groups = defaultdict(dict)
+        groups: dict[tuple[str | None, int], dict[SumKey, _SumGroup]] = defaultdict(dict)
         consuming_of: dict[str | None, list[str]] = defaultdict(list)
         last_visible = date.min
-        for customer in self._customers:
-            records = self._records(customer, cycle)
+        for customer, records in self._held_pieces(cycle):
             if records:
                 last_visible = max(last_visible, max(r.visible_from for r in records))
             visible = [r for r in records if r.visible_from <= today]
-            # a cycle has at most two holders (one move a month), so its first and last records name them
-            holders = {self._holder_on(customer, r.bill_date) for r in visible[:1] + visible[-1:]}
-            for holder in sorted(holders, key=lambda h: h or ""):
-                consuming_of[holder].append(customer.customer_id)
+            if visible:
+                consuming_of[customer.holder].append(customer.customer_id)
             if customer.association_type != "2":
                 continue
-            one = next(iter(holders)) if len(holders) == 1 else None
             for rec in visible:
                 bill_type = "0" if rec.payment >= 0 else "1"
-                holder = self._holder_on(customer, rec.bill_date) if len(holders) > 1 else one
-                by_key = groups[(holder, rec.charging_mode)]
+                by_key = groups[(customer.holder, rec.charging_mode)]
                 key = (customer.customer_id, rec.service.code, rec.resource_type.code, bill_type)
                 group = by_key.get(key)
                 if group is None:
@@ -145,3 +141,8 @@ class VisibleViews:
         while len(self._visible) > KEPT_VIEWS:
             self._visible.popitem(last=False)
         return found
+
+    def _held_pieces(self, cycle: str) -> Iterator[tuple[Customer, list[FeeRecord]]]:
+        """Every customer's cycle, cut per holder (a mover's month is two pieces, one per holder)."""
+        for whole in self._customers:
+            yield from self._pieces(whole, self._records(whole, cycle), cycle)

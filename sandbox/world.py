@@ -20,22 +20,27 @@ every reconciliation rule of ARCHITECTURE.md holds exactly unless a scenario bre
   payment_amount, incentive = base x plan rate (half-up, 2 dp); one bill per month, paid (已完成) once its
   top-up is visible.
 
+- resellers (the distributor world, ARCHITECTURE.md): each holder (the distributor, or a reseller by
+  `indirect_partner_id`) sees a customer's records, monthly sums, orders and consumption account changes only
+  for the days it held it (`associations`), so every rule above holds per holder; the distributor allocates
+  funds to its resellers (their recharges) and reclaims some (`reseller_funds`), and issues them quotas.
+
 `World` is the facade over the modules that hold each idea (map in `sandbox/__init__.py`); it owns the clock.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
 from time import perf_counter
 
 from sandbox import catalog as cat
 from sandbox import planning, reseller_scenarios
-from sandbox.billing_calendar import beijing_today
-from sandbox.customer_balances import CustomerBalances
+from sandbox.billing_calendar import BEIJING_OFFSET, beijing_today
 from sandbox.cycle_scan import CycleScans
+from sandbox.distributor import RESELLERS, Distributor, ResellerPicks
 from sandbox.fee_records import FeeRecordMaker
 from sandbox.incentives import Incentives, month_final
 from sandbox.ledger import Ledger
@@ -43,12 +48,9 @@ from sandbox.model import Customer, FeeRecord, Incentive, Pending, Restatement, 
 from sandbox.orders import Orders
 from sandbox.population import Population
 from sandbox.record_cache import DEFAULT_CACHE_RECORDS, RecordCache, served_body
-from sandbox.reseller_funds import ResellerFunds
-from sandbox.reseller_picks import ResellerPicks
-from sandbox.reseller_quotas import IssuedQuota, issued_quotas
-from sandbox.scenarios import RECONCILIATION, RESELLERS, ScenarioPicks
+from sandbox.scenarios import RECONCILIATION, ScenarioPicks
 from sandbox.summary import describe
-from sandbox.visibility import Groups, VisibleViews
+from sandbox.visibility import VisibleViews
 
 
 class World:
@@ -85,20 +87,14 @@ class World:
         generate = partial(maker.cycle, hidden_id=hidden)
         self._records = RecordCache(generate, self.cache_records, self.drift_records, duplicate)
         records = self._records.records
-        holder_on = population.holder_on
-        self._views = VisibleViews(population.customers, records, picks, holder_on, self._adjust_sums)
-        scans = CycleScans(population.customers, records, holder_on)
-        self._incentives = Incentives(self.config, population.customers_of(None), scans, picks)
-        self.funds = ResellerFunds(self.config, population.resellers, self.reseller_picks)
-        self._ledger = Ledger(self.config, population, scans, self._incentives, picks, self.funds)
-        self._orders = Orders(self.config, population)
-        self.customer_balances = CustomerBalances(self.config, population, self._ledger.allocation)
-        self.issued_quotas: list[IssuedQuota] = issued_quotas(
-            self.config, population.resellers, self.reseller_picks
+        self.distributor = Distributor(self.config, population, self.reseller_picks, self.allocation)
+        self._views = VisibleViews(
+            population.customers, records, picks, population.associations.pieces, self.distributor.adjust_sums
         )
-
-    def _adjust_sums(self, cycle: str, groups: Groups) -> None:
-        reseller_scenarios.adjust_sums(self.reseller_picks, cycle, groups)
+        scans = CycleScans(population.customers, records, population.associations.pieces)
+        self._incentives = Incentives(self.config, population.customers_of(None), scans, picks)
+        self._ledger = Ledger(self.config, population, scans, self._incentives, picks, self.distributor.funds)
+        self._orders = Orders(self.config, population)
 
     def _plan_scenarios(self) -> None:
         month = planning.scenario_month(self.config, self.today)
@@ -167,7 +163,7 @@ class World:
 
     def fund_moves(self, cycle: str) -> list[Pending]:
         """The distributor's allocations to and reclaims from its resellers in a month."""
-        return self.funds.changes(None, cycle, self._ledger.month_transactions)
+        return self.distributor.funds.changes(None, cycle, self._ledger.month_transactions)
 
     def month_transactions(self, holder: str | None, balance_type: str, cycle: str) -> list[Transaction]:
         return self._ledger.month_transactions(holder, balance_type, cycle)
@@ -181,7 +177,19 @@ class World:
         return self._ledger.balance(holder, balance_type, self.last_day)
 
     def orders(self, holder: str | None) -> list[dict[str, object]]:
-        return self._orders.orders(holder, self.today)
+        """The holder's customers' orders; a mover's order belongs to its holder on the payment day."""
+        associations = self.population.associations
+        if not any(associations.is_mover(c) for c in self.customers):
+            return self._orders.orders(holder, self.today)
+        homes = [None, *(r.indirect_partner_id for r in self.resellers)]
+        found = [
+            order
+            for home in homes
+            for order in self._orders.orders(home, self.today)
+            if associations.holder_on(self.customer_by_id[str(order["customer_id"])], _paid_on(order))
+            == holder
+        ]
+        return sorted(found, key=lambda o: (str(o["payment_time"]), str(o["order_id"])))
 
     def incentive_bill_id(self, month: str) -> str:
         return self._incentives.bill_id(month)
@@ -223,3 +231,8 @@ class World:
             "cache_records": self.cache_records,
             "seconds": round(perf_counter() - started, 3),
         }
+
+
+def _paid_on(order: dict[str, object]) -> date:
+    """An order's payment day in Beijing."""
+    return (datetime.fromisoformat(str(order["payment_time"]).removesuffix("Z")) + BEIJING_OFFSET).date()

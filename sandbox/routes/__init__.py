@@ -1,8 +1,7 @@
 """The API's routes: one table of (method, path) -> handler, one module per API family.
 
 `consumption` (1.1 res-fee-records), `bills` (1.2 monthly-sum), `accounts` (1.3 account changes,
-adjustments, 1.9 partner balances), `balances` (1.9 customers' balances), `customers` (1.4 customers,
-1.5 resellers), `orders` (1.6), `coupons`
+adjustments, 1.9 balances), `customers` (1.4 customers, 1.5 resellers), `orders` (1.6), `coupons`
 (1.7-1.8 quotas), `products` (1.10 incentive policies); `control` serves the unsigned `/_sandbox/*` paths
 and `request` is what every handler gets.
 """
@@ -10,8 +9,9 @@ and `request` is what every handler gets.
 from __future__ import annotations
 
 from sandbox.answers import ApiError
-from sandbox.routes import accounts, balances, bills, consumption, coupons, customers, orders, products
+from sandbox.routes import accounts, bills, consumption, coupons, customers, orders, products
 from sandbox.routes.consumption import FEE_RECORDS
+from sandbox.routes.customer_accounts import customer_balances
 from sandbox.routes.request import Handler
 
 ORDER_DETAILS = "/v2/orders/customer-orders/details/"
@@ -22,6 +22,7 @@ ROUTES: dict[tuple[str, str], Handler] = {
     ("GET", "/v2/bills/partner-bills/subcustomer-bills/monthly-sum"): bills.monthly_sum,
     ("GET", "/v2/accounts/partner-accounts/account-change-records"): accounts.account_changes,
     ("GET", "/v3/accounts/partner-accounts/adjust-records"): accounts.adjust_records,
+    ("POST", "/v2/accounts/customer-accounts/balances/batch-query"): customer_balances,
     ("POST", "/v2/partners/sub-customers/query"): customers.sub_customers,
     ("POST", "/v2/partners/indirect-partners/query"): customers.indirect_partners,
     ("GET", "/v2/orders/customer-orders"): orders.customer_orders,
@@ -30,7 +31,6 @@ ROUTES: dict[tuple[str, str], Handler] = {
     ("GET", "/v2/partners/issued-coupon-quotas"): coupons.issued_quotas,
     ("GET", "/v2/partners/coupon-quotas/records"): coupons.quota_records,
     ("GET", "/v2/accounts/partner-accounts/balances"): accounts.balances,
-    ("POST", "/v2/accounts/customer-accounts/balances/batch-query"): balances.customer_balances,
     ("GET", "/v2/products/incentive-discount-policies"): products.incentive_policies,
 }
 

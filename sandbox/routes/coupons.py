@@ -51,7 +51,7 @@ def reseller_quotas(app: Context, holder: str) -> list[dict[str, object]]:
     """A reseller's own quotas (1.7 with indirect_partner_id): those issued to it; reclaimed = 3 invalid."""
     last = app.world.last_day
     out = []
-    for q in app.world.issued_quotas:
+    for q in app.world.distributor.issued_quotas:
         if q.reseller.indirect_partner_id == holder and q.visible(last):
             row = q.to_json(last)
             for key in ("indirect_partner_id", "indirect_partner_account_name", "indirect_partner_name"):
@@ -90,7 +90,7 @@ def issued_quotas(app: Context, req: Request) -> Answer:
     last = app.world.last_day
     rows = [
         q.to_json(last)
-        for q in app.world.issued_quotas
+        for q in app.world.distributor.issued_quotas
         if q.visible(last)
         and (not quota_id or q.quota_id == quota_id)
         and (not holder or q.reseller.indirect_partner_id == holder)
@@ -109,7 +109,7 @@ def quota_records(app: Context, req: Request) -> Answer:
     last = app.world.last_day
     rows = [
         r
-        for q in app.world.issued_quotas
+        for q in app.world.distributor.issued_quotas
         if (not holder or q.reseller.indirect_partner_id == holder)
         and (not quota_id or q.quota_id == quota_id)
         and (not parent or q.parent_quota_id == parent)

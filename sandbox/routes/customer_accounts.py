@@ -1,4 +1,5 @@
-"""API 1.9 (customers' side): resale customers' balances, in one batch (no paging).
+"""API 1.9, customers' side (`customer-accounts/balances/batch-query`): resale customers' balances, in one
+batch (no paging).
 
 Only resale customers the caller holds on the clock's last day are answered (the distributor without
 `indirect_partner_id`, a reseller with it); any other id is silently dropped, as the spec says.
@@ -36,7 +37,7 @@ def customer_balances(app: Context, req: Request) -> Answer:
     rows = [
         {
             "customer_id": customer_id,
-            "amount": world.customer_balances.balance(customer_id, world.last_day),
+            "amount": world.distributor.customer_balances.balance(customer_id, world.last_day),
             "debt_amount": ZERO,
             "currency": "CNY",
             "measure_id": 1,
