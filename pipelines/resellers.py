@@ -77,7 +77,8 @@ def load_resellers_op(context: OpExecutionContext, fetched: Fetched, warehouse: 
     fetched.cleanup()
     metadata = materialization_metadata(fetched, reports[0])
     metadata.update({f"rows_{r.dataset}": r.rows_loaded for r in reports})
-    metadata["quarantined"] = sum(r.rows_quarantined for r in reports)
+    metadata.update(rows=sum(r.rows_loaded for r in reports), rows_in=sum(r.rows_in for r in reports),
+                    quarantined=sum(r.rows_quarantined for r in reports))
     yield Output(None, metadata=metadata)
 
 
