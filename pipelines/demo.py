@@ -125,6 +125,9 @@ def main() -> int:
     started = time.monotonic()
     try:
         pbw("backfill", "--from", first.isoformat(), "--to", last.isoformat(), env=env)
+        # account changes up to yesterday: R7_BALANCE compares today's reseller balances with the last change
+        pbw("backfill", "--from", (last + timedelta(days=1)).isoformat(),
+            "--to", (today - timedelta(days=1)).isoformat(), "--datasets", "account_transactions", env=env)
         inbox = Path(env["PBW_INBOX"])
         inbox.mkdir(parents=True, exist_ok=True)
         # Month M's top-ups pay the incentive bills of M-2, so finance drops the last three exports.

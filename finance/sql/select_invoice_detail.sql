@@ -28,4 +28,5 @@ FROM billing.consumption_records AS r
 WHERE r.bill_cycle = $month
     AND r.customer_id = $customer_id
     AND r.association_type = $association_type
+    AND r.indirect_partner_id IS NULL
 ORDER BY r.bill_date, r.service_type_code, r.resource_id, r.id

@@ -18,6 +18,8 @@ import polars as pl
 import pytest
 from pbw_harness import Harness
 
+from finance.invoicing.store import generate_invoices, list_invoices
+from finance.price_book import load_price_book
 from finance.reseller_statements import write_statements
 from sandbox.config import SandboxConfig
 from sandbox.server import start_in_thread
@@ -170,3 +172,14 @@ def test_statements_tie_to_the_truth_and_focus_carries_the_reseller(
     assert {p: (n, s) for p, n, s in focus} == {
         t["indirect_partner_id"]: (t["fee_records"], Decimal(t["payment_amount"])) for t in resellers
     }
+
+
+def test_the_distributor_invoices_only_its_own_days(world: tuple[Harness, Any, Any]) -> None:
+    h, truth, _ = world
+    book = load_price_book(Path(__file__).resolve().parents[2] / "config" / "price_book.example.toml")
+    with writer(h.warehouse) as con:
+        generate_invoices(con, MONTH, book)
+        docs = list_invoices(con, MONTH)
+    own = next(t for t in truth["holders"] if t["indirect_partner_id"] is None)
+    resale = {c["customer_id"] for c in own["customers"] if c["association_type"] == "2" and c["fee_records"]}
+    assert {d.customer_id for d in docs} == resale  # a mover's reseller days are on the reseller's statement
