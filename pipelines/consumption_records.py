@@ -27,7 +27,7 @@ from pipelines.fetching import (
     stream_sweeps,
     sweep,
 )
-from pipelines.holders import for_holder, holder_pages, list_holders
+from pipelines.holders import consumers_per_holder, for_holder, holder_pages, list_holders
 from pipelines.partitions import cycle_ranges, daily_partitions
 from pipelines.resources import PartnerCenterResource, WarehouseResource
 from warehouse.contract import LoadContext
@@ -48,13 +48,15 @@ def fetch_consumption_records(
     spool = warehouse.spool_dir(context.run.run_id, "consumption_records")
     ranges = cycle_ranges(begin, end)
     holders, found = list_holders(partner_center, spool)
-    asked = [(h, r) for h in holders for r in ranges]
+    per_holder = consumers_per_holder()
+    asked = [(h, r) for h in (holders if per_holder else [None]) for r in ranges]
     lookups = [("consume_sub_customers", for_holder({"bill_cycle": c}, h)) for h, (c, _, _) in asked]
     who = sweep(partner_center, lookups, spool, keep_ids=True)
     requests: list[SweepRequest] = [
         ("res_fee_records", for_holder({"bill_cycle": cycle, "customer_id": customer, "bill_date_begin":
                                         first.isoformat(), "bill_date_end": last.isoformat()}, holder))
-        for (holder, (cycle, first, last)), customers in zip(asked, who, strict=True)
+        for (asker, (cycle, first, last)), customers in zip(asked, who, strict=True)
+        for holder in ([asker] if per_holder else holders)
         for customer in customers.ids or []
     ]
     consuming: dict[str, list[str]] = {c: [] for c, _, _ in ranges}

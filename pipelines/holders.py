@@ -29,6 +29,16 @@ def resellers_enabled() -> bool:
     return value == "auto"
 
 
+def consumers_per_holder() -> bool:
+    """`PBW_CONSUMERS_PER_HOLDER` (an inferred fact, S): `on` (default) asks consume-sub-customers once per
+    holder with its `indirect_partner_id` (the SDK's body has no such field; the sandbox honours it); `off`
+    asks once and sweeps each customer it names in every holder's view (more calls, nothing assumed)."""
+    value = os.environ.get("PBW_CONSUMERS_PER_HOLDER", "on")
+    if value not in ("on", "off"):
+        raise ValueError(f"PBW_CONSUMERS_PER_HOLDER must be on or off, not {value!r}")
+    return value == "on"
+
+
 def list_holders(resource: PartnerCenterResource, spool_dir: Path) -> tuple[list[Holder], list[Sweep]]:
     """None (the distributor) then every reseller id, sorted; with the lookup's sweep for the call count."""
     if not resellers_enabled():
