@@ -130,12 +130,10 @@ def test_calls_are_the_minimum_and_the_rate_is_kept(world: tuple[Harness, Any, A
     }
     made = stats["requests"]
     assert {path: made.get(path, 0) for path in minimum} == minimum
-    # the gateway (a token bucket at 10/s per API for the whole partner account) never refused a call, while
-    # every reseller's sweep went through the same bucket. Its peak over any sliding second is measured at
-    # arrival: the client books sends exactly 100 ms apart (tests/partner_center), so 11 means one arrival
-    # held back (a new connection, a busy event loop) behind the next ten, never an 11th send.
+    # one bucket per API for the whole partner account, whatever reseller a call is for: the gateway (10/s)
+    # never refused a call, and no sliding second saw more than 10 arrivals of one API
     assert stats["throttled"] == {}
-    assert max(stats["max_rps"].values()) <= 11, stats["max_rps"]
+    assert max(stats["max_rps"].values()) <= 10, stats["max_rps"]
 
 
 def test_rerun_leaves_every_table_unchanged(world: tuple[Harness, Any, Any]) -> None:
