@@ -68,6 +68,20 @@ class ResellerFunds:
             reseller.account_name,
         )
 
+    def orphan(self, reseller: Reseller, cycle: str) -> Pending | None:
+        """The scenario's usage expense in a reseller's account (12th, 11:11 Beijing) no bill explains."""
+        picks = self._picks
+        if not picks or picks.month != cycle or picks.orphan_reseller != reseller.indirect_partner_id:
+            return None
+        return Pending(
+            beijing_moment(month_start(cycle) + timedelta(days=11), 11, 11, 11),
+            1,
+            picks.orphan_expense,
+            "2",
+            cat.TD_USAGE,
+            f"TX{cycle.replace('-', '')}R{reseller.indirect_partner_id[:8].upper()}ORPHAN",
+        )
+
     def allocation(
         self, reseller: Reseller, cycle: str, month_transactions: MonthTransactions
     ) -> Pending | None:
@@ -93,13 +107,19 @@ class ResellerFunds:
         if holder is not None:
             reseller = next(r for r in self._resellers if r.indirect_partner_id == holder)
             reclaim = self.reclaim(reseller, cycle)
-            if reclaim is None:
-                return []
-            return [
-                Pending(
-                    reclaim.trade_time, 1, reclaim.amount, "2", reclaim.trade_detail_type, reclaim.trade_id
+            own = [self.orphan(reseller, cycle)]
+            if reclaim is not None:
+                own.append(
+                    Pending(
+                        reclaim.trade_time,
+                        1,
+                        reclaim.amount,
+                        "2",
+                        reclaim.trade_detail_type,
+                        reclaim.trade_id,
+                    )
                 )
-            ]
+            return [p for p in own if p is not None]
         out: list[Pending] = []
         for reseller in self._resellers:
             for item in (

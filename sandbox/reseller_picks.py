@@ -27,3 +27,5 @@ class ResellerPicks:
     reclaim_without_status_quota: str = ""
     balance_reseller: str = ""
     balance_delta: Decimal = Decimal("77.70")
+    orphan_reseller: str = ""
+    orphan_expense: Decimal = Decimal("99.90")

@@ -1,11 +1,11 @@
 """The `resellers` scenario: reconciliation breaks inside resellers, and the findings they make (manifest).
 
-Five breaks, each in one reseller of the scenario month (resellers taken in turn, so three or more spread
+Six breaks, each in one reseller of the scenario month (resellers taken in turn, so three or more spread
 them): a reseller customer's monthly-sum row carries more than its fee records (R1), a fee record billed and
-paid but hidden from the reseller's res-fee-records (R1), an allocation the distributor books with no
-recharge in the reseller's account (R6_FUNDS), a quota reclaim logged while the quota keeps status 0
-(R5_QUOTA), and a reseller balance that is not its last balance_after_change (R7_BALANCE). Every finding's
-keys carry `indirect_partner_id`.
+paid but hidden from the reseller's res-fee-records (R1), an expense in a reseller's account that no bill
+explains (R2), an allocation the distributor books with no recharge in the reseller's account (R6_FUNDS), a
+quota reclaim logged while the quota keeps status 0 (R5_QUOTA), and a reseller balance that is not its last
+balance_after_change (R7_BALANCE). Every finding's keys carry `indirect_partner_id`.
 """
 
 from __future__ import annotations
@@ -78,6 +78,7 @@ def pick(
     picks.reclaim_without_status_reseller = ids[1 % len(ids)]
     picks.reclaim_without_status_quota = broken_quota_id(config, 1 % len(ids))
     picks.balance_reseller = ids[third]
+    picks.orphan_reseller = first
     return picks
 
 
@@ -119,6 +120,21 @@ def fund_sides(world: World, reseller_id: str, cycle: str) -> tuple[Decimal, Dec
             right += t.change_amount
         elif t.trade_detail_type == cat.TD_BERETRIEVE:
             right -= t.change_amount
+    return left, right
+
+
+def consumption_sides(world: World, reseller_id: str, cycle: str) -> tuple[Decimal, Decimal]:
+    """(Σ a reseller's monthly-sum DEBIT details, its DEBIT consumption expenses - refunds) of a month."""
+    left = ZERO
+    for mode in (1, 3, 11):
+        for row in world.monthly_sums(reseller_id, cycle, mode):
+            details = row["account_details"]
+            assert isinstance(details, list)
+            left += sum((d["amount"] for d in details if d["balance_type"] == "BALANCE_TYPE_DEBIT"), ZERO)
+    right = ZERO
+    for t in world.month_transactions(reseller_id, "BALANCE_TYPE_DEBIT", cycle):
+        if t.trade_detail_type in cat.CONSUMPTION_DETAIL_TYPES:
+            right += t.change_amount if t.type == "2" else -t.change_amount
     return left, right
 
 
@@ -189,6 +205,22 @@ def findings(world: World) -> list[Finding]:
             left + hidden.payment,
             f"fee record {hidden.id} ({hidden.payment}) is billed and paid but the reseller's "
             "res-fee-records never returns it",
+        )
+    )
+    left, right = consumption_sides(world, picks.orphan_reseller, month)
+    out.append(
+        Finding(
+            "R2",
+            "transaction_without_bill",
+            {
+                "cycle": month,
+                "balance_type": "BALANCE_TYPE_DEBIT",
+                "indirect_partner_id": picks.orphan_reseller,
+            },
+            left,
+            right,
+            f"an expense of {picks.orphan_expense} in the reseller's account has no bill; left = the "
+            "reseller's monthly-sum DEBIT details, right = its consumption expenses - refunds",
         )
     )
     left, right = fund_sides(world, picks.unmatched_allocation_reseller, month)

@@ -26,7 +26,14 @@ from sandbox_http import CHANGES, FEES, SUMS, Signed, parse
 
 from sandbox.server import RunningSandbox, start_in_thread
 
-RESELLER_RULES = {"R1", "R5_QUOTA", "R6_FUNDS", "R7_BALANCE"}
+RESELLER_RULES = {"R1", "R2", "R5_QUOTA", "R6_FUNDS", "R7_BALANCE"}
+# expenses (type 2) and refunds (type 1) for consumption; BILLREFUND = Huawei's write-off paid back (issue 16)
+CONSUMPTION = (
+    "SOURCE_OPERAIION_USAGE",
+    "SOURCE_OPERAIION_DEDEUCT",
+    "SOURCE_OPERAIION_REFUND",
+    "SOURCE_OPERAIION_BILLREFUND",
+)
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +58,7 @@ def test_every_finding_names_its_reseller_and_the_breaks_are_spread(
 ) -> None:
     resellers = set(holders(box)[1:])
     assert {f["rule"] for f in findings} == RESELLER_RULES
-    assert sorted(f["rule"] for f in findings) == ["R1", "R1", "R5_QUOTA", "R6_FUNDS", "R7_BALANCE"]
+    assert sorted(f["rule"] for f in findings) == ["R1", "R1", "R2", "R5_QUOTA", "R6_FUNDS", "R7_BALANCE"]
     assert all(f["keys"]["indirect_partner_id"] in resellers for f in findings)
     assert len({f["keys"]["indirect_partner_id"] for f in findings}) == 3
     assert all(Decimal(f["left"]) != Decimal(f["right"]) for f in findings)
@@ -92,6 +99,40 @@ def month_net(records: list[Any], codes: tuple[str, str]) -> Decimal:
         if day == MONTH and t["trade_detail_type"] in codes:
             net += Decimal(t["change_amount"]) * (1 if t["trade_detail_type"] == codes[0] else -1)
     return net
+
+
+def test_r2_breaks_only_in_the_published_reseller(
+    box: RunningSandbox, signed: Signed, findings: list[dict[str, Any]]
+) -> None:
+    window = {
+        "balance_type": "BALANCE_TYPE_DEBIT",
+        "trade_time_begin": "2026-02-01",
+        "trade_time_end": "2026-02-28",
+    }
+    for reseller in holders(box)[1:]:
+        assert reseller is not None
+        billed = Decimal(0)
+        for mode in ("1", "3", "11"):
+            for row in get_all(signed, box, SUMS, "bill_sums", reseller, 100, cycle=MONTH, charge_mode=mode):
+                billed += sum(
+                    (
+                        d["amount"]
+                        for d in row["account_details"]
+                        if d["balance_type"] == "BALANCE_TYPE_DEBIT"
+                    ),
+                    Decimal(0),
+                )
+        paid = Decimal(0)
+        for t in get_all(signed, box, CHANGES, "records", reseller, 100, **window):
+            if t["trade_detail_type"] in CONSUMPTION:
+                paid += Decimal(t["change_amount"]) * (1 if t["type"] == "2" else -1)
+        published = of(findings, "R2", reseller)
+        assert (billed != paid) == bool(published)
+        assert billed > 0
+        if published:
+            assert (billed, paid) == (Decimal(published[0]["left"]), Decimal(published[0]["right"]))
+            assert paid - billed == Decimal("99.90")
+            assert published[0]["keys"]["balance_type"] == "BALANCE_TYPE_DEBIT"
 
 
 def test_r6_funds_and_r7_balance_break_only_in_the_published_reseller(
