@@ -126,8 +126,8 @@ def test_findings_equal_the_manifest(
         assert run_id is not None
         found = finding_keys(load_findings(con, run_id))
     expected = manifest_keys(manifest)
-    assert len(expected) == 11  # 6 of the distributor, 5 inside its resellers (keys with indirect_partner_id)
-    assert sum(1 for _, keys in expected if "indirect_partner_id" in dict(keys)) == 5
+    assert len(expected) == 12  # 6 of the distributor, 6 inside its resellers (keys with indirect_partner_id)
+    assert sum(1 for _, keys in expected if "indirect_partner_id" in dict(keys)) == 6
     assert found == expected, {"extra": found - expected, "missed": expected - found}
     assert precision_recall(found, expected) == (1.0, 1.0)
     assert (tmp_path / "reports" / MONTH / "reconciliation.html").exists()
