@@ -22,6 +22,12 @@ CONSUME_CUSTOMERS = "/v2/bills/subcustomer-bills/res-fee-records/sub-customers/q
 SUB_CUSTOMERS = "/v2/partners/sub-customers/query"
 MONTHLY_SUM = "/v2/bills/partner-bills/subcustomer-bills/monthly-sum"
 ACCOUNT_CHANGES = "/v2/accounts/partner-accounts/account-change-records"
+RESELLERS = "/v2/partners/indirect-partners/query"
+BALANCES = "/v2/accounts/partner-accounts/balances"
+CUSTOMER_BALANCES = "/v2/accounts/customer-accounts/balances/batch-query"
+ADJUST_RECORDS = "/v3/accounts/partner-accounts/adjust-records"
+ISSUED_QUOTAS = "/v2/partners/issued-coupon-quotas"
+QUOTA_RECORDS = "/v2/partners/coupon-quotas/records"
 FEE_PAGE = 1000
 LIST_PAGE = 100
 
@@ -80,19 +86,36 @@ def call(
     return response.content
 
 
-def consuming_customers(client: httpx.Client, creds: Credentials, cycle: str) -> list[str]:
-    """Every customer with consumption in `cycle` (the consume-sub-customers query, pages of 100)."""
+def consuming_customers(
+    client: httpx.Client, creds: Credentials, cycle: str, view: Mapping[str, object] | None = None
+) -> list[str]:
+    """Every customer with consumption in `cycle` (the consume-sub-customers query, pages of 100), in the
+    distributor's own view or a reseller's (`view` = {"indirect_partner_id": R})."""
     found: list[str] = []
     offset = 0
     while True:
         page = orjson.loads(
             call(client, creds, "POST", CONSUME_CUSTOMERS,
-                 body={"bill_cycle": cycle, "offset": offset, "limit": LIST_PAGE})
+                 body={"bill_cycle": cycle, "offset": offset, "limit": LIST_PAGE, **(view or {})})
         )
         rows = page.get("sub_customers") or []
         found.extend(row["customer_id"] for row in rows)
         offset += LIST_PAGE
         if len(rows) < LIST_PAGE or offset >= int(page.get("total_count") or 0):
+            return found
+
+
+def list_ids(
+    client: httpx.Client, creds: Credentials, path: str, list_key: str, id_key: str,
+    view: Mapping[str, object] | None = None,
+) -> list[str]:
+    """Every id of a POST list (sub-customers, indirect-partners), pages of 100."""
+    found: list[str] = []
+    while True:
+        body = {"offset": len(found), "limit": LIST_PAGE, **(view or {})}
+        rows = orjson.loads(call(client, creds, "POST", path, body=body)).get(list_key) or []
+        found.extend(str(row[id_key]) for row in rows)
+        if len(rows) < LIST_PAGE:
             return found
 
 

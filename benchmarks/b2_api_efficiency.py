@@ -65,35 +65,52 @@ def warm_args(day: date) -> list[str]:
 
 
 def minimum_calls(creds: Credentials, day: date, lookback: int) -> dict[str, int]:
-    """Calls per endpoint that the data of a daily run for `day` needs, asked of the twin sandbox."""
+    """Calls per endpoint that the data of a daily run for `day` needs, asked of the twin sandbox.
+
+    A distributor's data is every view: its own and each reseller's (`indirect_partner_id`), each swept
+    for what it holds (consuming customers, bills, account changes, customers and their balances, balances,
+    allocations), plus the reseller list once and the quotas issued to resellers with their records once.
+    """
     begin = day - timedelta(days=lookback)
     need: dict[str, int] = {}
     with httpx.Client(timeout=120) as client:
-        customers = api.total_count(client, creds, api.SUB_CUSTOMERS, {}, method="POST", count_key="count")
-        need[api.SUB_CUSTOMERS] = pages(customers, api.LIST_PAGE)
+        resellers = api.list_ids(client, creds, api.RESELLERS, "indirect_partners", "indirect_partner_id")
+        views: list[dict[str, str]] = [{}, *({"indirect_partner_id": r} for r in resellers)]
+        need[api.RESELLERS] = pages(len(resellers), api.LIST_PAGE)
+        customers = [api.list_ids(client, creds, api.SUB_CUSTOMERS, "customer_infos", "customer_id", view)
+                     for view in views]
+        need[api.SUB_CUSTOMERS] = sum(pages(len(ids), api.LIST_PAGE) for ids in customers)
+        need[api.CUSTOMER_BALANCES] = sum(math.ceil(len(ids) / api.LIST_PAGE) for ids in customers)
         fee = consume = 0
-        for cycle, first, last in month_ranges(begin, day):
-            consuming = api.consuming_customers(client, creds, cycle)
+        for (cycle, first, last), view in ((r, v) for r in month_ranges(begin, day) for v in views):
+            consuming = api.consuming_customers(client, creds, cycle, view)
             consume += pages(len(consuming), api.LIST_PAGE)
             limit = 0
             for customer in consuming:
                 params = {"customer_id": customer, "bill_cycle": cycle,
-                          "bill_date_begin": first.isoformat(), "bill_date_end": last.isoformat()}
+                          "bill_date_begin": first.isoformat(), "bill_date_end": last.isoformat(), **view}
                 limit = limit or fee_page_size(client, creds, params)
                 fee += pages(api.total_count(client, creds, api.FEE_RECORDS, params), limit)
         need[api.CONSUME_CUSTOMERS] = consume
         need[api.FEE_RECORDS] = fee
         need[api.MONTHLY_SUM] = sum(
-            pages(api.total_count(client, creds, api.MONTHLY_SUM, {"cycle": cycle, "charge_mode": mode},
-                                  count_key="count"), api.LIST_PAGE)
-            for cycle in cycles_to_refresh(day) for mode in CHARGE_MODES
+            pages(api.total_count(client, creds, api.MONTHLY_SUM,
+                                  {"cycle": cycle, "charge_mode": mode, **view}, count_key="count"),
+                  api.LIST_PAGE)
+            for cycle in cycles_to_refresh(day) for view in views for mode in CHARGE_MODES
         )
         need[api.ACCOUNT_CHANGES] = sum(
             pages(api.total_count(client, creds, api.ACCOUNT_CHANGES,
                                   {"balance_type": balance, "trade_time_begin": begin.isoformat(),
-                                   "trade_time_end": day.isoformat()}), api.LIST_PAGE)
-            for balance in BALANCE_TYPES
+                                   "trade_time_end": day.isoformat(), **view}), api.LIST_PAGE)
+            for view in views for balance in BALANCE_TYPES
         )
+        need[api.BALANCES] = len(views)
+        need[api.ADJUST_RECORDS] = sum(
+            pages(api.total_count(client, creds, api.ADJUST_RECORDS, view), api.LIST_PAGE) for view in views
+        )
+        for path in (api.ISSUED_QUOTAS, api.QUOTA_RECORDS) if resellers else ():
+            need[path] = pages(api.total_count(client, creds, path, {}), api.LIST_PAGE)
     return need
 
 

@@ -417,9 +417,9 @@ def write_report(
 def summary_text(data: ReportData, paths: dict[str, Path] | None = None) -> str:
     """The one-screen summary `pbw reconcile` prints."""
     lines = [f"Reconciliation {data.month} (run {data.run_id})", ""]
-    lines.append(f"{'rule':<5}" + "".join(f"{s:>17}" for s in STATUSES))
+    lines.append(f"{'rule':<10}" + "".join(f"{s:>17}" for s in STATUSES))
     for rule, by in status_counts(data.findings).items():
-        lines.append(f"{rule:<5}" + "".join(f"{by[s]:>17}" for s in STATUSES))
+        lines.append(f"{rule:<10}" + "".join(f"{by[s]:>17}" for s in STATUSES))
     lines.append("")
     for label, value in data.totals():
         lines.append(f"{label:<40}{money(value):>20}")

@@ -47,6 +47,9 @@ from partner_center.retry import (
 from partner_center.signing import canonical_query, sign
 from partner_center.tokens import TokenProvider
 
+ARRIVAL_MARGIN = 0.05
+"""Sends are booked 5% wider apart than PBW_RATE_LIMIT (105 ms at 10/s): 50 ms of arrival jitter per ten."""
+
 log = logging.getLogger("partner_center.client")
 USER_AGENT = "pbw-partner-center/0.1"
 SweepRequest = tuple[str, Mapping[str, object]]
@@ -103,7 +106,11 @@ class PartnerCenterClient:
         return configured or self._limits.get(ep.name, ep.probe_limit or ep.max_limit)
 
     def bucket(self, endpoint: Endpoint) -> TokenBucket:
-        return bucket_for(self._host + endpoint.path, self.settings.rate_limit, self.settings.rate_burst)
+        """The API's process-wide bucket, booking sends ARRIVAL_MARGIN wider apart than the limit: the
+        gateway counts arrivals, and one send held back on the way (a new connection, a busy loop) would
+        otherwise land in the same second as the tenth after it."""
+        rate = self.settings.rate_limit / (1 + ARRIVAL_MARGIN)
+        return bucket_for(self._host + endpoint.path, rate, self.settings.rate_burst)
 
     async def call(self, endpoint: str | Endpoint, params: Mapping[str, object]) -> bytes:
         """One request (with retries); returns the raw JSON body, checked to be complete JSON."""

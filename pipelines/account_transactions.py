@@ -26,6 +26,7 @@ from pipelines.fetching import (
     partner_domain_id,
     stream_sweeps,
 )
+from pipelines.holders import for_holder, holder_of, list_holders
 from pipelines.partitions import daily_partitions
 from pipelines.resources import PartnerCenterResource, WarehouseResource
 from warehouse.contract import LoadContext, StagedBatch
@@ -38,21 +39,25 @@ BALANCE_TYPES = ("BALANCE_TYPE_DEBIT", "BALANCE_TYPE_CREDIT")
 def fetch_account_transactions(
     context: OpExecutionContext, partner_center: PartnerCenterResource, warehouse: WarehouseResource
 ) -> Fetched:
-    """One sweep per balance type over D-k..D (the API's date filters are Beijing dates), each staged
-    (parsed, validated, spooled to Parquet) as soon as it finished while the other downloads."""
+    """One sweep per holder (partner, each reseller) and balance type over D-k..D (the API's date filters
+    are Beijing dates), each staged (parsed, validated, spooled to Parquet) as soon as it finished while
+    the others download."""
     begin, end = day_window(context)
     spool = warehouse.spool_dir(context.run.run_id, "account_transactions")
+    holders, found = list_holders(partner_center, spool)
     requests = [
         ("account_change_records",
-         {"balance_type": b, "trade_time_begin": begin.isoformat(), "trade_time_end": end.isoformat()})
+         for_holder({"balance_type": b, "trade_time_begin": begin.isoformat(),
+                     "trade_time_end": end.isoformat()}, h))
+        for h in holders
         for b in BALANCE_TYPES
     ]
     load = LoadContext(run_id=context.run.run_id, partner_domain_id=partner_domain_id(partner_center))
     keys = day_keys(begin, end)
 
-    def by_balance_type(done: Iterator[Sweep]) -> Iterator[tuple[str, list[Path]]]:
+    def by_balance_type(done: Iterator[Sweep]) -> Iterator[tuple[str, list[Path], str | None]]:
         for finished in done:
-            yield str(finished.params["balance_type"]), list(finished.page_files)
+            yield str(finished.params["balance_type"]), list(finished.page_files), holder_of(finished)
 
     sweeps, staged = stream_sweeps(
         partner_center, requests, spool,
@@ -60,7 +65,7 @@ def fetch_account_transactions(
         discard=StagedBatch.discard,
     )
     batch = replace(staged, evidence=evidence("account_transactions", sweeps))
-    return Fetched(batch, spool, SweepStats.of(sweeps))
+    return Fetched(batch, spool, SweepStats.of(sweeps, found))
 
 
 @op(pool="duckdb_writer", out=Out(Nothing))

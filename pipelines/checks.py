@@ -22,7 +22,7 @@ from dagster import (
 from pipelines.jobs import FRESHNESS_CHECKED
 from pipelines.resources import PipelineSettings
 
-API_DATASETS = ("customers", "consumption_records", "monthly_bills", "account_transactions")
+API_DATASETS = ("customers", "resellers", "consumption_records", "monthly_bills", "account_transactions")
 
 
 def run_metadata(context: AssetCheckExecutionContext, key: AssetKey) -> Mapping[str, Any] | None:

@@ -20,6 +20,7 @@ REGISTRARS: tuple[str, ...] = (
     "pipelines.commands",
     "pipelines.runs_commands",
     "pipelines.reporting_commands",
+    "pipelines.statement_commands",
 )
 
 

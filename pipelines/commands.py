@@ -86,7 +86,7 @@ def plan_backfill(begin: date, end: date, datasets: Sequence[str]) -> list[Plann
     daily = tuple(d for d in DAILY_ASSETS if d in datasets)
     runs: list[PlannedRun] = []
     for i, (_, first, last) in enumerate(cycle_ranges(begin, end)):
-        assets = daily if i == 0 else tuple(d for d in daily if d != "customers")
+        assets = daily if i == 0 else tuple(d for d in daily if d not in ("customers", "resellers"))
         if assets:
             runs.append(PlannedRun("daily_job", assets, first.isoformat(), last.isoformat()))
     if "monthly_bills" in datasets:

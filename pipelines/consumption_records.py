@@ -24,9 +24,10 @@ from pipelines.fetching import (
     evidence,
     materialization_metadata,
     partner_domain_id,
+    stream_sweeps,
     sweep,
-    sweep_streaming,
 )
+from pipelines.holders import consumers_per_holder, for_holder, holder_pages, list_holders
 from pipelines.partitions import cycle_ranges, daily_partitions
 from pipelines.resources import PartnerCenterResource, WarehouseResource
 from warehouse.contract import LoadContext
@@ -37,31 +38,41 @@ from warehouse.loaders.consumption_records import ConsumptionBatch, commit_consu
 def fetch_consumption_records(
     context: OpExecutionContext, partner_center: PartnerCenterResource, warehouse: WarehouseResource
 ) -> Fetched:
-    """Customers with consumption per cycle, then one sweep per customer over the days of that cycle.
+    """Customers with consumption per cycle and holder (the distributor's own view, then each reseller's),
+    then one sweep per (holder, customer) over the days of that cycle: a reseller's view holds only the days
+    the customer was its customer, so no record comes twice and each row says whose customer it was.
 
     Each finished sweep is parsed, validated and staged while the next ones download; the load step commits.
     """
     begin, end = day_window(context)
     spool = warehouse.spool_dir(context.run.run_id, "consumption_records")
     ranges = cycle_ranges(begin, end)
-    lookups = [("consume_sub_customers", {"bill_cycle": c}) for c, _, _ in ranges]
+    holders, found = list_holders(partner_center, spool)
+    per_holder = consumers_per_holder()
+    asked = [(h, r) for h in (holders if per_holder else [None]) for r in ranges]
+    lookups = [("consume_sub_customers", for_holder({"bill_cycle": c}, h)) for h, (c, _, _) in asked]
     who = sweep(partner_center, lookups, spool, keep_ids=True)
     requests: list[SweepRequest] = [
-        ("res_fee_records", {"bill_cycle": cycle, "customer_id": customer,
-                             "bill_date_begin": first.isoformat(), "bill_date_end": last.isoformat()})
-        for (cycle, first, last), customers in zip(ranges, who, strict=True)
+        ("res_fee_records", for_holder({"bill_cycle": cycle, "customer_id": customer, "bill_date_begin":
+                                        first.isoformat(), "bill_date_end": last.isoformat()}, holder))
+        for (asker, (cycle, first, last)), customers in zip(asked, who, strict=True)
+        for holder in ([asker] if per_holder else holders)
         for customer in customers.ids or []
     ]
-    consuming = {c: list(s.ids or []) for (c, _, _), s in zip(ranges, who, strict=True)}
+    consuming: dict[str, list[str]] = {c: [] for c, _, _ in ranges}
+    for (_, (cycle, _, _)), customers in zip(asked, who, strict=True):
+        consuming[cycle] = sorted({*consuming[cycle], *(customers.ids or [])})
     load = LoadContext(run_id=context.run.run_id, partner_domain_id=partner_domain_id(partner_center))
     keys = day_keys(begin, end)
-    fees, staged = sweep_streaming(
+    holder_of_page: dict[str, str] = {}
+    fees, staged = stream_sweeps(
         partner_center, requests, spool,
-        lambda pages: stage_consumption(pages, keys, spool, load, consuming_customers=consuming),
+        lambda done: stage_consumption(holder_pages(done, holder_of_page), keys, spool, load,
+                                       consuming_customers=consuming, holders=holder_of_page),
         discard=ConsumptionBatch.discard,
     )
     batch = replace(staged, evidence=evidence("consumption_records", fees))
-    return Fetched(batch, spool, SweepStats.of(fees, who))
+    return Fetched(batch, spool, SweepStats.of(fees, [*found, *who]))
 
 
 @op(pool="duckdb_writer", out=Out(Nothing))

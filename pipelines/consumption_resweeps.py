@@ -33,7 +33,8 @@ from dagster import (
 
 from partner_center.client import SweepRequest
 from partner_center.paging import Sweep
-from pipelines.fetching import SweepStats, evidence, partner_domain_id, retry_on_lock, sweep_streaming
+from pipelines.fetching import SweepStats, evidence, partner_domain_id, retry_on_lock, stream_sweeps
+from pipelines.holders import for_holder, holder_pages, list_holders
 from pipelines.partitions import monthly_partitions, start_date
 from pipelines.resources import PartnerCenterResource, WarehouseResource
 from warehouse.connection import reader
@@ -93,24 +94,31 @@ def resweep_cycle(
 ) -> tuple[list[Sweep], ResweepBatch]:
     """Sweep the customers' fee records of the cycle's days (as the daily run asks) and stage them."""
     first, last = cycle_days(cycle, start_date())
+    # every holder's view: the customer's rows of those days are replaced for all holders at once, and a
+    # customer that changed hands has records in more than one view (a restatement is rare: N+1 calls)
+    holders, found = list_holders(partner_center, spool)
     sweeps: list[SweepRequest] = [
         (
             "res_fee_records",
-            {
+            for_holder({
                 "bill_cycle": cycle,
                 "customer_id": r.customer_id,
                 "bill_date_begin": first.isoformat(),
                 "bill_date_end": last.isoformat(),
-            },
+            }, holder),
         )
         for r in requests
+        for holder in holders
     ]
+    holder_of_page: dict[str, str] = {}
 
-    def stage(pages: Iterator[Path]) -> ResweepBatch:
-        return stage_resweep(pages, cycle, requests, spool, load, first_day=start_date())
+    def stage(done: Iterator[Sweep]) -> ResweepBatch:
+        pages = holder_pages(done, holder_of_page)
+        return stage_resweep(pages, cycle, requests, spool, load, first_day=start_date(),
+                             holders=holder_of_page)
 
-    fees, staged = sweep_streaming(partner_center, sweeps, spool, stage, discard=ResweepBatch.discard)
-    return fees, replace(staged, evidence=evidence("consumption_records", fees))
+    fees, staged = stream_sweeps(partner_center, sweeps, spool, stage, discard=ResweepBatch.discard)
+    return [*found, *fees], replace(staged, evidence=evidence("consumption_records", fees))
 
 
 @op(pool="duckdb_writer", out=Out(Nothing))

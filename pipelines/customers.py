@@ -6,10 +6,13 @@ Retry policy: fetch retried once, 60 s later, when the client's own retries were
 (`retry_on_lock`).
 """
 
+from dataclasses import replace
 from typing import Any
 
 from dagster import Nothing, OpExecutionContext, Out, Output, graph_asset, op
 
+from partner_center.client import SweepRequest
+from partner_center.paging import Sweep
 from pipelines.fetching import (
     Fetched,
     SweepStats,
@@ -19,22 +22,55 @@ from pipelines.fetching import (
     partner_domain_id,
     sweep,
 )
-from pipelines.resources import PartnerCenterResource, WarehouseResource
+from pipelines.holders import for_holder, holder_of, list_holders
+from pipelines.resources import PartnerCenterResource, PipelineSettings, WarehouseResource
+from schemas import resellers
 from warehouse.contract import LoadContext
 from warehouse.loaders.customers import commit_customers, stage_customers
+from warehouse.loaders.resellers import stage_reseller_dataset
+
+BALANCE_BATCH = 100
+"""Customers per balances batch-query: the API documents no maximum (?); 100 as its other lists."""
 
 
 @op(pool="api_sub_customers")
 def fetch_customers(
-    context: OpExecutionContext, partner_center: PartnerCenterResource, warehouse: WarehouseResource
+    context: OpExecutionContext,
+    partner_center: PartnerCenterResource,
+    warehouse: WarehouseResource,
+    settings: PipelineSettings,
 ) -> Fetched:
-    """One sweep of the sub-customer list (100 per page), parsed, validated and staged here."""
+    """One sweep of the sub-customer list (100 per page) per holder (the distributor's own, each
+    reseller's), parsed, validated and staged here; then each holder's customers' balances (snapshot of
+    the Beijing day, `billing.customer_balances`), committed with the list."""
     spool = warehouse.spool_dir(context.run_id, "customers")
-    sweeps = sweep(partner_center, [("sub_customers", {})], spool)
-    load = LoadContext(run_id=context.run_id, partner_domain_id=partner_domain_id(partner_center))
-    pages = [page for done in sweeps for page in done.page_files]
-    batch = stage_customers(pages, spool, load, evidence=evidence("customers", sweeps))
-    return Fetched(batch, spool, SweepStats.of(sweeps))
+    holders, found = list_holders(partner_center, spool)
+    lists = [("sub_customers", for_holder({}, h)) for h in holders]
+    sweeps = sweep(partner_center, lists, spool, keep_ids=True)
+    domain = partner_domain_id(partner_center)
+    load = LoadContext(run_id=context.run_id, partner_domain_id=domain)
+    own = [page for done in sweeps if holder_of(done) is None for page in done.page_files]
+    resold = [(holder_of(done), done.page_files) for done in sweeps if holder_of(done) is not None]
+    reads = sweep(partner_center, balance_requests(sweeps), spool)
+    balances = stage_reseller_dataset(
+        resellers.CUSTOMER_BALANCES, [(holder_of(s), s.page_files) for s in reads], spool,
+        LoadContext(run_id=context.run_id, partner_domain_id=domain), snapshot=settings.beijing_today(),
+        evidence=evidence("customer_balances", reads),
+    )
+    batch = stage_customers(own, spool, load, evidence=evidence("customers", sweeps), by_holder=resold)
+    return Fetched(replace(batch, balances=balances), spool, SweepStats.of(sweeps, [*found, *reads]))
+
+
+def balance_requests(lists: list[Sweep]) -> list[SweepRequest]:
+    """One balances batch-query per holder and BALANCE_BATCH customers of its list (the API drops the
+    referral customers itself, so the list is sent as read)."""
+    out: list[SweepRequest] = []
+    for done in lists:
+        ids = sorted(done.ids or [])
+        for start in range(0, len(ids), BALANCE_BATCH):
+            infos = [{"customer_id": c} for c in ids[start:start + BALANCE_BATCH]]
+            out.append(("customer_balances", for_holder({"customer_infos": infos}, holder_of(done))))
+    return out
 
 
 @op(pool="duckdb_writer", out=Out(Nothing))

@@ -21,6 +21,7 @@ from pipelines.jobs import (
 from pipelines.money_lists import MONEY_LIST_ASSETS
 from pipelines.monthly_bills import monthly_bills
 from pipelines.monthly_close import invoices, invoices_issued, reconciliation, reconciliation_explained
+from pipelines.resellers import resellers
 from pipelines.resources import resources_from_env
 from pipelines.schedules import (
     bills_refresh_schedule,
@@ -31,8 +32,8 @@ from pipelines.schedules import (
 from pipelines.sensors import incentive_inbox_sensor, run_failure_alert
 
 defs = Definitions(
-    assets=[customers, consumption_records, monthly_bills, consumption_resweeps, account_transactions,
-            incentive_records, reconciliation, invoices, *MONEY_LIST_ASSETS],
+    assets=[customers, resellers, consumption_records, monthly_bills, consumption_resweeps,
+            account_transactions, incentive_records, reconciliation, invoices, *MONEY_LIST_ASSETS],
     asset_checks=[*dataset_checks, *freshness_checks, reconciliation_explained, invoices_issued],
     jobs=[daily_job, bills_job, monthly_close_job, incentives_job, freshness_job, money_lists_job],
     schedules=[daily_schedule, bills_refresh_schedule, monthly_close_schedule, freshness_schedule],

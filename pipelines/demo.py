@@ -1,7 +1,9 @@
 """`make demo`: the first-run experience, end to end against a local sandbox.
 
 Starts `pbw sandbox serve` in its own process, backfills the newest final month through Dagster, drops the
-month's incentive console exports into the inbox, reconciles, issues invoices and prints where everything is.
+month's incentive console exports into the inbox, reconciles, issues invoices, writes the resellers'
+statements (the sandbox partner is a distributor with three resellers, two customers changing hands
+mid-month) and prints where everything is.
 It drives the same `pbw` commands a user would type, so the demo cannot drift from the product.
 
 Finance then grants the month's largest customer a retroactive 10% discount (a price book of the demo's own,
@@ -39,6 +41,9 @@ QUERIES = (
     "GROUP BY ALL ORDER BY 1",
     "SELECT rule, status, count(*) AS findings FROM marts.reconciliation_findings GROUP BY ALL ORDER BY 1, 2",
     "SELECT invoice_number, customer_id, amount_due, status FROM marts.invoices ORDER BY 1 LIMIT 10",
+    "SELECT coalesce(p.name, '(distributor)') AS holder, count(DISTINCT r.customer_id) AS customers, "
+    "sum(r.payment_amount) AS payable FROM billing.consumption_records AS r "
+    "LEFT JOIN billing.indirect_partners AS p USING (indirect_partner_id) GROUP BY ALL ORDER BY 1",
 )
 
 
@@ -74,7 +79,7 @@ def pbw(*args: str, env: dict[str, str], check: bool = True) -> subprocess.Compl
 def start_sandbox(env: dict[str, str], today: date) -> tuple[subprocess.Popen[str], dict[str, str]]:
     """Start the sandbox on a free port and read its `export NAME=value` lines."""
     cmd = [sys.executable, "-m", "pipelines.cli", "sandbox", "serve", "--port", "0", "--seed", "7",
-           "--today", today.isoformat(), "--rate-limit", "off"]
+           "--today", today.isoformat(), "--rate-limit", "off", "--movers", "2"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True)
     exports: dict[str, str] = {}
     deadline = time.monotonic() + 60
@@ -152,6 +157,9 @@ def main() -> int:
     started = time.monotonic()
     try:
         pbw("backfill", "--from", first.isoformat(), "--to", last.isoformat(), env=env)
+        # account changes up to yesterday: R7_BALANCE compares today's reseller balances with the last change
+        pbw("backfill", "--from", (last + timedelta(days=1)).isoformat(),
+            "--to", (today - timedelta(days=1)).isoformat(), "--datasets", "account_transactions", env=env)
         inbox = Path(env["PBW_INBOX"])
         inbox.mkdir(parents=True, exist_ok=True)
         # Month M's top-ups pay the incentive bills of M-2, so finance drops the last three exports.
@@ -169,6 +177,7 @@ def main() -> int:
         print(f"\ndemo: {name} ({customer_id}) is granted a retroactive {RETROACTIVE_DISCOUNT}% discount "
               f"({book}); its invoice stays as issued, the close issues a credit note.", flush=True)
         pbw("invoice", "--month", month, "--issue", "--price-book", str(book), env=env)
+        pbw("statements", "--month", month, env=env)
     finally:
         sandbox.send_signal(signal.SIGTERM)
         sandbox.wait(timeout=30)
@@ -180,6 +189,9 @@ def main() -> int:
     print(f"  invoices  : {reports / 'invoices'}")
     for line in document_paths(reports / "invoices", month):
         print(f"    {line}")
+    statements = sorted((reports / "statements").glob("*.html"))
+    if statements:
+        print(f"  resellers : {len(statements)} statements, e.g. {statements[0]} (and .xlsx)")
     print(f"  dagster   : {env['DAGSTER_HOME']} (its runs and the month close of {month}); open it with")
     print(f"              make dev DAGSTER_HOME={env['DAGSTER_HOME']}")
     print("\nTry:")

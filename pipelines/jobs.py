@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dagster import AssetCheckKey, AssetKey, AssetSelection, define_asset_job
 
-DAILY_ASSETS = ("customers", "consumption_records", "account_transactions")
+DAILY_ASSETS = ("customers", "resellers", "consumption_records", "account_transactions")
 BILLS_ASSETS = ("monthly_bills", "consumption_resweeps")
 """The bills, then the re-sweep of fee records their changes asked for (same run, in this order)."""
 MONTHLY_CLOSE_ASSETS = (*BILLS_ASSETS, "reconciliation", "invoices")
@@ -31,7 +31,8 @@ def assets_with_load_checks(*names: str) -> AssetSelection:
 daily_job = define_asset_job(
     "daily_job",
     selection=assets_with_load_checks(*DAILY_ASSETS),
-    description="Customers, consumption records and account transactions for days D-k..D in one run.",
+    description="Customers, resellers (balances, quotas, allocations), consumption records and account "
+    "transactions for days D-k..D in one run.",
 )
 
 bills_job = define_asset_job(

@@ -26,6 +26,7 @@ from pipelines.fetching import (
     partner_domain_id,
     sweep,
 )
+from pipelines.holders import for_holder, list_holders, page_holders
 from pipelines.partitions import is_final, monthly_partitions, next_cycle_first_day
 from pipelines.resources import PartnerCenterResource, PipelineSettings, WarehouseResource
 from warehouse.contract import LoadContext
@@ -42,11 +43,16 @@ def fetch_monthly_bills(
     warehouse: WarehouseResource,
     settings: PipelineSettings,
 ) -> Fetched:
-    """One sweep per cycle and charge mode; each cycle is marked final or open as of today. The pages are
-    flattened, validated and staged per cycle here (the cycle is the request's: monthly-sum sends none)."""
+    """One sweep per cycle, holder (partner, each reseller) and charge mode; each cycle is marked final or
+    open as of today. The pages are flattened, validated and staged per cycle here (the cycle is the
+    request's: monthly-sum sends none), each row with the holder it was read for."""
     cycles = tuple(context.partition_keys)
     spool = warehouse.spool_dir(context.run.run_id, "monthly_bills")
-    requests = [("monthly_sum", {"cycle": c, "charge_mode": m}) for c in cycles for m in CHARGE_MODES]
+    holders, found = list_holders(partner_center, spool)
+    requests = [
+        ("monthly_sum", for_holder({"cycle": c, "charge_mode": m}, h))
+        for c in cycles for h in holders for m in CHARGE_MODES
+    ]
     today = settings.beijing_today()
     final = {c: is_final(c, today, settings.bill_final_day) for c in cycles}
     closed = {c: next_cycle_first_day(c) <= today for c in cycles}
@@ -56,9 +62,10 @@ def fetch_monthly_bills(
         pages.setdefault(str(done.params["cycle"]), []).extend(done.page_files)
     load = LoadContext(run_id=context.run.run_id, partner_domain_id=partner_domain_id(partner_center))
     batch = stage_monthly_bills(
-        pages, spool, load, final=final, closed=closed, evidence=evidence("monthly_bills", sweeps)
+        pages, spool, load, final=final, closed=closed, evidence=evidence("monthly_bills", sweeps),
+        holders=page_holders(sweeps),
     )
-    return Fetched(batch, spool, SweepStats.of(sweeps))
+    return Fetched(batch, spool, SweepStats.of(sweeps, found))
 
 
 @op(pool="duckdb_writer", out=Out(Nothing))

@@ -5,6 +5,8 @@ its own transaction, in order. Schedule: `monthly_close_schedule`, 07:00 Beijing
 bill is final (the 6th). Retry policy: none; a failed close is re-run by hand after a look.
 """
 
+from pathlib import Path
+
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
@@ -22,6 +24,7 @@ from finance.invoicing.store import InvoiceRun, generate_invoices
 from finance.price_book import load_price_book
 from finance.reconciliation.engine import ReconciliationResult, reconcile_month
 from finance.reports import month_data_rows
+from finance.reseller_statements import write_statements
 from pipelines.checks import run_metadata
 from pipelines.close_events import (
     drafts_issued,
@@ -85,12 +88,14 @@ def reconciliation_explained(context: AssetCheckExecutionContext) -> AssetCheckR
 def invoices(
     context: AssetExecutionContext, warehouse: WarehouseResource, settings: PipelineSettings
 ) -> MaterializeResult:
-    """Invoices of month M in `marts.invoices`: drafts, or credit/debit notes for what changed since issue.
+    """Invoices of month M in `marts.invoices`: drafts, or credit/debit notes for what changed since issue;
+    and a distributor's statement per reseller (PBW_REPORTS/M/statements/).
 
     Drafts are issued (numbered and frozen) only with `PBW_ISSUE_INVOICES=1` or `pbw invoice --issue`.
     """
     price_book = load_price_book(settings.price_book_path)
     runs: list[InvoiceRun] = []
+    statements = 0
     with warehouse.writer() as con:
         for month in context.partition_keys:
             runs.append(
@@ -98,7 +103,8 @@ def invoices(
                     con, month, price_book, issue=settings.issue_invoices, now_utc=settings.clock_utc()
                 )
             )
-    return MaterializeResult(metadata=invoices_metadata(runs))
+            statements += len(write_statements(con, month, Path(settings.reports) / month)) // 2
+    return MaterializeResult(metadata={**invoices_metadata(runs), "reseller_statements": statements})
 
 
 @asset_check(

@@ -26,6 +26,7 @@ from finance.price_book import LANGS, load_price_book
 from finance.reconciliation.engine import reconcile_month
 from finance.reconciliation.settings import ReconciliationSettings
 from finance.reports import read_report_data, summary_text, write_report
+from finance.resellers import reseller_lines
 from finance.toml_config import ConfigError
 from pipelines.close_events import report_invoices, report_reconciliation
 from pipelines.instance import get_instance
@@ -75,7 +76,11 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
             clock = PipelineSettings.from_env().clock_utc()
             paths = write_report(con, result.run_id, _reports_dir(args), lang=args.lang, generated_at=clock)
             data = read_report_data(con, result.run_id)
+            lines = reseller_lines(con, args.month, result.run_id)
         print(summary_text(data, paths))
+        if lines:
+            print("")
+            print("\n".join(line.text() for line in lines))
         report_reconciliation(get_instance(), result, data.data_rows, launched_by="pbw reconcile")
     except (ConfigError, ValueError, OSError, RuntimeError, LookupError, duckdb.Error) as exc:
         print(f"pbw reconcile: {exc}", file=sys.stderr)

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pandera.polars as pa
 import polars as pl
 
-from schemas.columns import Column, DatasetSpec, money, wire
+from schemas.columns import Column, DatasetSpec, holder_column, money, wire
 from schemas.validation import RowChecks, RuleSettings, SRule, h1_currency_cny, model_from_spec, with_s_rules
 
 SPEC = DatasetSpec(
@@ -20,7 +20,7 @@ SPEC = DatasetSpec(
     records_field="records",
     partition_column="trade_date",
     partition_kind="date",
-    key=("account_change_id",),
+    key=("account_change_id", "indirect_partner_id"),  # serials of each account: a reseller's may repeat ours
     columns=(
         wire("account_change_id", key=True, required=True, nullable=False, doc="serial"),
         Column("balance_type", source="request", nullable=False, doc="the request's balance_type"),
@@ -34,6 +34,7 @@ SPEC = DatasetSpec(
         wire("customer_id", doc="only for BEADJUST/BERETRIEVE/BEUNBIND"),
         wire("account_name"),
         Column("currency", source="page"),
+        holder_column("the reseller whose account changed; NULL for the partner's own account"),
     ),
 )
 

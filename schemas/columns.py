@@ -52,6 +52,8 @@ class Column:
     nullable: bool = True
     unit: str = ""
     doc: str = ""
+    appended: bool = False
+    """Added by a later migration (`ALTER TABLE ADD COLUMN`), so the DDL has it after the load columns."""
 
     @property
     def polars_dtype(self) -> pl.DataType:
@@ -67,6 +69,11 @@ class Column:
 def wire(name: str, dtype: Dtype = "VARCHAR", **kwargs: object) -> Column:
     """A column read from the record field of the same name."""
     return Column(name=name, dtype=dtype, wire=name, **kwargs)  # type: ignore[arg-type]
+
+
+def holder_column(doc: str = "the reseller whose customer it is; NULL for the distributor's") -> Column:
+    """`indirect_partner_id` of a dataset swept per holder: the request's reseller (NULL = the partner)."""
+    return Column("indirect_partner_id", source="request", appended=True, doc=doc)
 
 
 def money(name: str, **kwargs: object) -> Column:
@@ -98,8 +105,9 @@ class DatasetSpec:
 
     @property
     def all_columns(self) -> tuple[Column, ...]:
-        """Data columns plus the load metadata every table carries."""
-        return self.columns + LOAD_COLUMNS
+        """Data columns plus the load metadata every table carries, then columns added by later migrations."""
+        first = tuple(c for c in self.columns if not c.appended)
+        return first + LOAD_COLUMNS + tuple(c for c in self.columns if c.appended)
 
     @property
     def record_columns(self) -> tuple[Column, ...]:

@@ -8,7 +8,7 @@ import pandera.polars as pa
 import polars as pl
 
 from schemas.codes import CONSUMPTION_BILL_DETAIL_TYPES, REFUND_BILL_DETAIL_TYPES
-from schemas.columns import Column, DatasetSpec, money, wire
+from schemas.columns import Column, DatasetSpec, holder_column, money, wire
 from schemas.validation import RowChecks, RuleSettings, SRule, h1_currency_cny, model_from_spec, with_s_rules
 
 SPLIT_COLUMNS: tuple[str, ...] = (
@@ -97,6 +97,7 @@ SPEC = DatasetSpec(
         money("debt_amount"),
         money("writeoff_amount"),
         Column("currency", source="page", doc="page envelope currency"),
+        holder_column("the reseller whose view the record came from; NULL for the distributor's own"),
     ),
 )
 

@@ -12,7 +12,7 @@ import pandera.polars as pa
 import polars as pl
 
 from schemas.codes import NEGATIVE_BILL_TYPES
-from schemas.columns import Column, DatasetSpec, money, wire
+from schemas.columns import Column, DatasetSpec, holder_column, money, wire
 from schemas.validation import RowChecks, RuleSettings, SRule, h1_currency_cny, model_from_spec, with_s_rules
 
 KEY: tuple[str, ...] = (
@@ -22,6 +22,7 @@ KEY: tuple[str, ...] = (
     "resource_type_code",
     "charge_mode",
     "bill_type",
+    "indirect_partner_id",
 )
 DETAILS_SUM = "_details_sum"
 
@@ -72,6 +73,7 @@ SPEC = DatasetSpec(
         wire("measure_id", "INTEGER", doc="1 = yuan"),
         Column("currency", source="page"),
         Column("version", "INTEGER", source="derived", nullable=False, doc="content version of the cycle"),
+        holder_column(),
     ),
 )
 
@@ -94,6 +96,7 @@ DETAILS_SPEC = DatasetSpec(
         wire("balance_type", key=True),
         money("amount", doc="negative for bill_type 1/2"),
         Column("version", "INTEGER", source="derived", nullable=False),
+        holder_column(),
     ),
 )
 

@@ -140,9 +140,13 @@ def finish_frame(frame: pl.DataFrame, spec: DatasetSpec, context: LoadContext) -
 
 
 def record_key(row: Mapping[str, Any], key: Sequence[str]) -> str | None:
-    """The record's key as text (None when every key value is missing)."""
+    """The record's key as text (None when every key value is missing). Trailing missing values are left
+    out, so a key that grew a holder column (`indirect_partner_id`, NULL = the partner's own) reads as before
+    for the partner's own rows."""
     values = [row.get(k) for k in key]
-    return None if all(v is None for v in values) else "|".join("" if v is None else str(v) for v in values)
+    while values and values[-1] is None:
+        values.pop()
+    return "|".join("" if v is None else str(v) for v in values) if values else None
 
 
 def quarantine_frame(

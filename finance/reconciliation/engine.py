@@ -1,4 +1,5 @@
-"""Reconciliation R1-R5 and R8-R10 of one billing month into marts.reconciliation_findings.
+"""Reconciliation R1-R5 and R8-R10, and R5_QUOTA, R6_FUNDS, R7_BALANCE for resellers, of one billing month
+into marts.reconciliation_findings.
 
 Each rule is one SQL model in finance/sql/ returning (kind, keys, left_amount, right_amount, detail); this
 module binds the settings, classifies every row against the tolerance and records the run with its settings,
@@ -31,6 +32,9 @@ _RULE_MODELS: dict[str, tuple[str, ...]] = {
     "R3": ("reconcile_incentives_to_consumption",),
     "R4": ("reconcile_incentives_to_payments",),
     "R5": ("check_sweep_counts", "check_duplicate_ids", "check_consumption_customers"),
+    "R5_QUOTA": ("reconcile_quota_issues",),
+    "R6_FUNDS": ("reconcile_reseller_funds",),
+    "R7_BALANCE": ("reconcile_reseller_balances",),
     "R8": ("reconcile_coupons_to_deductions",),
     "R9": ("reconcile_refunds_to_refund_orders",),
     "R10": ("reconcile_reserved_fees_to_orders",),
@@ -42,6 +46,10 @@ _RULE_LISTS: dict[str, str] = {
     "R9": "billing.refund_orders",
     "R10": "billing.customer_orders",
 }
+
+
+_MONTHLESS = frozenset({"reconcile_quota_issues", "reconcile_reseller_balances"})
+"""Models of a current state (quotas, balances): no month to bind."""
 
 
 def _sql(name: str) -> str:
@@ -72,7 +80,7 @@ class ReconciliationResult:
 
 
 def _params(settings: ReconciliationSettings, month: str, model: str) -> dict[str, Any]:
-    common: dict[str, Any] = {"month": month}
+    common: dict[str, Any] = {} if model in _MONTHLESS else {"month": month}
     by_model: dict[str, dict[str, Any]] = {
         "reconcile_detail_to_bill": {
             "association_type": settings.association_type,
@@ -105,6 +113,23 @@ def _params(settings: ReconciliationSettings, month: str, model: str) -> dict[st
         "reconcile_reserved_fees_to_orders": {
             "charging_modes": list(settings.r10_charging_modes),
             "order_bill_detail_types": list(settings.r10_order_bill_detail_types),
+        },
+        "reconcile_quota_issues": {
+            "reclaimed_status": settings.r5q_reclaimed_status,
+            "issue_operation": settings.r5q_issue_operation,
+            "reclaim_operation": settings.r5q_reclaim_operation,
+            "ok_result": settings.r5q_ok_result,
+        },
+        "reconcile_reseller_funds": {
+            "balance_type": settings.r6_balance_type,
+            "distributor_plus": list(settings.r6_distributor_plus),
+            "distributor_minus": list(settings.r6_distributor_minus),
+            "reseller_plus": list(settings.r6_reseller_plus),
+            "reseller_minus": list(settings.r6_reseller_minus),
+        },
+        "reconcile_reseller_balances": {
+            "balance_types": list(settings.r7_balance_types),
+            "account_types": list(settings.r7_account_types),
         },
         "reconcile_incentives_to_payments": {
             "rebate_type": settings.r4_rebate_trade_detail_type,

@@ -1,5 +1,5 @@
-"""The reconciliation's settings: every inferred (S) choice of R1-R5 and R8-R10, from TOML files and the
-environment.
+"""The reconciliation's settings: every inferred (S) choice of R1-R10 (R5_QUOTA, R6_FUNDS, R7_BALANCE for
+resellers), from TOML files and the environment.
 
 Finance staff tune the rules to what real data shows by editing two TOML files; a wrong value must fail with
 the file, key and line, never reconcile with a silently wrong rule. The engine only reads these settings.
@@ -18,7 +18,9 @@ from typing import Any
 
 from finance.toml_config import ConfigError, TomlDocument, decimal_value, reject_unknown, table
 
-RULES: tuple[str, ...] = ("R1", "R2", "R3", "R4", "R5", "R8", "R9", "R10")
+RULES: tuple[str, ...] = (
+    "R1", "R2", "R3", "R4", "R5", "R5_QUOTA", "R6_FUNDS", "R7_BALANCE", "R8", "R9", "R10"
+)
 DEFAULT_PRODUCT = "*"  # the plan-wide rate in plan_rates[plan]
 BASE_COLUMNS: frozenset[str] = frozenset({"payment_amount", "official_amount", "cash_amount"})
 
@@ -54,6 +56,20 @@ class ReconciliationSettings:
     r10_charging_modes: tuple[int, ...] = (10, 11)
     # bill detail types whose trade_id is an order id (API reference §1.1)
     r10_order_bill_detail_types: tuple[int, ...] = (1, 2, 3, 4, 8, 103)
+    # resellers (issue 14), all inferred: R5_QUOTA issued quotas vs their issue/reclaim log
+    r5q_reclaimed_status: int = 6
+    r5q_issue_operation: str = "10"
+    r5q_reclaim_operation: str = "11"
+    r5q_ok_result: str = "0"
+    # R6_FUNDS: what the distributor booked to a reseller vs what the reseller's account received
+    r6_balance_type: str = "BALANCE_TYPE_DEBIT"
+    r6_distributor_plus: tuple[str, ...] = ("SOURCE_OPERATION_BEADJUST",)
+    r6_distributor_minus: tuple[str, ...] = ("SOURCE_OPERATION_BERETRIEVE",)
+    r6_reseller_plus: tuple[str, ...] = ("SOURCE_OPERATION_RECHARGE",)
+    r6_reseller_minus: tuple[str, ...] = ("SOURCE_OPERATION_BERETRIEVE",)
+    # R7_BALANCE: which balance account type (partner-accounts/balances) holds each balance type
+    r7_balance_types: tuple[str, ...] = ("BALANCE_TYPE_DEBIT", "BALANCE_TYPE_CREDIT")
+    r7_account_types: tuple[int, ...] = (1, 2)
     plan_rates: Mapping[str, Mapping[str, Decimal]] = field(default_factory=dict)
     product_policies: Mapping[str, int] = field(default_factory=dict)
 
@@ -63,6 +79,8 @@ class ReconciliationSettings:
             raise ConfigError(f"unknown reconciliation rules {unknown}; known: {', '.join(RULES)}")
         if self.tolerance < 0:
             raise ConfigError(f"tolerance must not be negative, got {self.tolerance}")
+        if len(self.r7_balance_types) != len(self.r7_account_types):
+            raise ConfigError("r7_balance_types and r7_account_types must pair up (same length)")
         if self.r3_base_column not in BASE_COLUMNS:
             raise ConfigError(
                 f"r3_base_column must be one of {sorted(BASE_COLUMNS)}, got {self.r3_base_column!r}"
@@ -120,7 +138,7 @@ def _read_settings(doc: TomlDocument) -> dict[str, Any]:
         path = ("reconciliation", key)
         if key == "tolerance":
             values[key] = decimal_value(doc, path, raw)
-        elif key in {"r4_window_days", "r1_ri_charge_mode"}:
+        elif key in {"r4_window_days", "r1_ri_charge_mode", "r5q_reclaimed_status"}:
             if not isinstance(raw, int) or isinstance(raw, bool) or raw < 0:
                 raise doc.error(path, f"must be a whole number of days >= 0, got {raw!r}")
             values[key] = raw
@@ -128,6 +146,7 @@ def _read_settings(doc: TomlDocument) -> dict[str, Any]:
             "bill_types",
             "r3_no_rebate_policies",
             "r3_excluded_bill_detail_types",
+            "r7_account_types",
             "r8_coupon_types",
             "r9_refund_bill_detail_types",
             "r10_charging_modes",
@@ -136,7 +155,8 @@ def _read_settings(doc: TomlDocument) -> dict[str, Any]:
             if not isinstance(raw, list) or not all(type(v) is int for v in raw):
                 raise doc.error(path, f"must be a list of integers, got {raw!r}")
             values[key] = tuple(raw)
-        elif key in {"rules", "r2_balance_types", "r2_trade_detail_types"}:
+        elif key in {"rules", "r2_balance_types", "r2_trade_detail_types", "r6_distributor_plus",
+                     "r6_distributor_minus", "r6_reseller_plus", "r6_reseller_minus", "r7_balance_types"}:
             if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
                 raise doc.error(path, f"must be a list of strings, got {raw!r}")
             values[key] = tuple(raw)

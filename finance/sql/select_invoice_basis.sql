@@ -4,6 +4,8 @@
 -- Every customer in one pass over the month, shaped for speed: plain sums (NULLs skipped, coalesced at the end)
 -- grouped with the service name as a key, so max(name) runs over the few groups rather than every row, and
 -- the customer's name joined to the aggregate, not to the rows.
+-- Only the partner's own view (indirect_partner_id NULL): a distributor invoices its own customers, for a
+-- customer that changed hands only its days with the distributor.
 -- Params: $month, $association_type, $customer_id (NULL = every customer).
 WITH by_name AS (
     SELECT
@@ -22,6 +24,7 @@ WITH by_name AS (
     FROM billing.consumption_records AS r
     WHERE r.bill_cycle = $month
         AND r.association_type = $association_type
+        AND r.indirect_partner_id IS NULL  -- a reseller invoices its own customers (statements show them)
         AND (CAST($customer_id AS VARCHAR) IS NULL OR r.customer_id = CAST($customer_id AS VARCHAR))
     GROUP BY r.customer_id, coalesce(r.charging_mode, 0), r.service_type_code, r.service_type_name
 ),

@@ -33,4 +33,5 @@ LEFT JOIN billing.measure_units AS u
 WHERE r.bill_cycle = $month
     AND r.customer_id = $customer_id
     AND r.association_type = $association_type
+    AND r.indirect_partner_id IS NULL
 ORDER BY r.bill_date, r.service_type_code, r.resource_id, r.id

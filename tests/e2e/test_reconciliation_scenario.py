@@ -37,7 +37,10 @@ TODAY = date(2026, 11, 10)  # month 2026-10 is final from the 5th of November
 MONTH = "2026-10"
 CUSTOMERS = 8  # enough for every scenario pick (3 direct resale, 1 referral), small enough to stay fast
 INCENTIVE_MONTHS = ("2026-08", "2026-09", MONTH)
-DATASETS = ("customers", "consumption_records", "account_transactions", "monthly_bills", "money_lists")
+DATASETS = (
+    "customers", "resellers", "consumption_records", "account_transactions", "monthly_bills", "money_lists"
+)
+MOVERS = 2  # resale customers changing hands mid-month (distributor <-> reseller 1, reseller 1 <-> 2)
 
 SandboxFactory = Callable[..., RunningSandbox]
 
@@ -95,6 +98,10 @@ def close_month(box: RunningSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyP
         "backfill", "--from", f"{MONTH}-01", "--to", f"{MONTH}-31", "--datasets", *DATASETS, env=env
     )
     assert backfill.returncode == 0, backfill.stderr[-3000:]
+    # account changes up to the day before today: R7_BALANCE compares today's balances with the last change
+    changes = pbw("backfill", "--from", "2026-11-01", "--to", (TODAY - timedelta(days=1)).isoformat(),
+                  "--datasets", "account_transactions", env=env)
+    assert changes.returncode == 0, changes.stderr[-3000:]
     warehouse = Path(env["PBW_WAREHOUSE"])
     with writer(warehouse) as con:
         for month in INCENTIVE_MONTHS:
@@ -114,7 +121,8 @@ def test_findings_equal_the_manifest(
     seed: int, sandbox_factory: SandboxFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     box = sandbox_factory(
-        seed=seed, scenario="reconciliation", today=TODAY, rate_limit=None, customers=CUSTOMERS
+        seed=seed, scenario="reconciliation,resellers", today=TODAY, rate_limit=None, customers=CUSTOMERS,
+        movers=MOVERS,
     )
     manifest = httpx.get(f"{box.url}/_sandbox/manifest", timeout=30).json()
     assert manifest["scenario_month"] == MONTH
@@ -127,7 +135,8 @@ def test_findings_equal_the_manifest(
         assert_every_yuan(con, box.app.world, MONTH)
         assert_usage_units(con, box.app.world, MONTH)
     expected = manifest_keys(manifest)
-    assert len(expected) == 9
+    assert len(expected) == 15  # 9 of the distributor, 6 inside its resellers (keys with indirect_partner_id)
+    assert sum(1 for _, keys in expected if "indirect_partner_id" in dict(keys)) == 6
     assert found == expected, {"extra": found - expected, "missed": expected - found}
     assert precision_recall(found, expected) == (1.0, 1.0)
     assert (tmp_path / "reports" / MONTH / "reconciliation.html").exists()
@@ -139,12 +148,17 @@ def test_no_scenario_no_findings(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    box = sandbox_factory(seed=11, today=TODAY, rate_limit=None, customers=CUSTOMERS)
+    box = sandbox_factory(seed=11, today=TODAY, rate_limit=None, customers=CUSTOMERS, movers=MOVERS)
     code, warehouse = close_month(box, tmp_path, monkeypatch)
     assert code == 0
-    assert "All matched or within tolerance." in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "All matched or within tolerance." in out
+    assert out.count("compared, all matched") == 3  # one line per reseller
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert_every_yuan(con, box.app.world, MONTH)
+        found = con.execute("SELECT DISTINCT rule FROM marts.reconciliation_findings").fetchall()
+    rules = {r[0] for r in found}
+    assert {"R5_QUOTA", "R6_FUNDS", "R7_BALANCE"} <= rules  # every reseller rule compared something
 
 
 def test_restatement_after_issue_gives_exactly_one_note(

@@ -25,6 +25,12 @@ BILLING_TABLES = (
     "billing.monthly_bills_history",
     "billing.account_transactions",
     "billing.incentive_records",
+    "billing.indirect_partners",
+    "billing.reseller_balances",
+    "billing.customer_balances",
+    "billing.issued_coupon_quotas",
+    "billing.coupon_quota_records",
+    "billing.adjust_records",
 )
 VOLATILE = ("load_id",)
 

@@ -45,8 +45,9 @@ def test_backfill_with_nothing_listening_fails_fast_naming_the_url(tmp_path: Pat
     assert rc == 1
     assert seconds < 30, seconds
     lines = [line for line in out.splitlines() if "cannot reach" in line]
-    # one line per failed step (customers, consumption, transactions, bills), each naming the URL and the fix
-    assert len(lines) == 4, out
+    # one line per failed step (customers, resellers, consumption, transactions, bills), each naming the URL
+    # and the fix
+    assert len(lines) == 5, out
     assert all(f"{url}/v2/" in line and "connection refused" in line and "pbw sandbox serve" in line
                for line in lines), out
     assert "Traceback" not in out

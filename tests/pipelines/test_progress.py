@@ -43,10 +43,11 @@ def test_backfill_logs_progress_whose_counts_add_up_to_the_rows_loaded(
         loaded[mat.asset_key.to_user_string()] = int(str(md["rows"])) + int(str(md["quarantined"]))
         amounts.update({k: str(v) for k, v in md.items() if k.startswith("total_")})
     assert records[("consumption_records", "res_fee_records")] == loaded["consumption_records"] > 0
-    assert records[("customers", "sub_customers")] == loaded["customers"] == 4
+    # the 4 direct customers and the 3 x 3 of the distributor's resellers
+    assert records[("customers", "sub_customers")] == loaded["customers"] == 4 + 3 * 3
     assert records[("account_transactions", "account_change_records")] == loaded["account_transactions"]
     fees = next(f for f in finals if f["endpoints"] == "res_fee_records")
-    assert 0 < int(fees["customers"]) <= 4
+    assert 0 < int(fees["customers"]) <= 4 + 3 * 3
     exact = Decimal(amounts["total_payment_amount_exact"])
     assert exact == harness.query("SELECT sum(payment_amount) FROM billing.consumption_records")[0][0]
     assert amounts["total_payment_amount"] == f"{exact.quantize(Decimal('0.01'), ROUND_HALF_UP):,.2f}"

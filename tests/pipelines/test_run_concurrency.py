@@ -33,7 +33,7 @@ the other sweeps to start while that one still runs, even when step processes st
 STEP_EVENTS = {DagsterEventType.STEP_START, DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE}
 SUMMARY_RUN = re.compile(r"^run (\S+) (\S+) (\S+): (success|FAILURE) in", re.MULTILINE)
 RUNS = ["bills_job", "daily_job[account_transactions]", "daily_job[consumption_records]",
-        "daily_job[customers]"]
+        "daily_job[customers]", "daily_job[resellers]"]
 
 Window = tuple[datetime, datetime]
 
@@ -96,7 +96,7 @@ def test_pbw_run_sweeps_the_apis_at_once_and_loads_one_at_a_time(
     box = sandbox_factory(customers=40, today=TODAY, rate_limit=RATE, seed=5)
     done = pbw_run(box, tmp_path, dagster_home)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "4/4" in done.stdout
+    assert "5/5" in done.stdout
     assert "FAILED" not in done.stdout
     runs = {job: (run_id, state) for run_id, job, _, state in SUMMARY_RUN.findall(done.stdout)}
     assert sorted(runs) == RUNS
@@ -104,7 +104,9 @@ def test_pbw_run_sweeps_the_apis_at_once_and_loads_one_at_a_time(
 
     with reader(tmp_path / "warehouse.duckdb") as con:
         sweeps = {d: (start, end) for d, start, end in con.execute(
-            "SELECT dataset, min(started_at_utc), max(finished_at_utc) FROM audit.api_sweeps GROUP BY 1"
+            "SELECT dataset, min(started_at_utc), max(finished_at_utc) FROM audit.api_sweeps "
+            "WHERE dataset IN ('customers', 'consumption_records', 'account_transactions', 'monthly_bills') "
+            "GROUP BY 1"
         ).fetchall()}
         loaded = dict(con.execute(
             "SELECT 'consumption_records', count(*) FROM billing.consumption_records "
@@ -120,6 +122,7 @@ def test_pbw_run_sweeps_the_apis_at_once_and_loads_one_at_a_time(
     # The summary reports what reached the warehouse, and that is what the sandbox holds.
     summary = dict(re.findall(r"^(\w+)\s+(\d+)\s+0$", done.stdout, re.MULTILINE))
     assert summary.pop("consumption_resweeps") == "0"  # no bill of an ended month changed
+    assert int(summary.pop("resellers")) > 0  # the distributor's resellers and their balances, quotas, ...
     assert {k: int(v) for k, v in summary.items()} == loaded
     twin = sandbox_factory(customers=40, today=TODAY, rate_limit=None, seed=5)  # same world, no limit
     fees, changes = expected.consumption(twin, BEGIN, DAY), expected.transactions(twin, BEGIN, DAY)
@@ -132,7 +135,7 @@ def test_pbw_run_sweeps_the_apis_at_once_and_loads_one_at_a_time(
     # another; the API limit held.
     steps = step_windows(dagster_home, [run_id for run_id, _ in runs.values()])
     loads = sorted(w for key, w in steps.items() if ".load_" in key)
-    assert len(loads) == 5, steps
+    assert len(loads) == 6, steps
     assert all(a[1] <= b[0] for a, b in itertools.pairwise(loads)), loads
     # Each run judged its own load; freshness (yesterday loaded?) runs on its own schedule, not here.
     judged = {(a, c) for a in (*DAILY_ASSETS, "monthly_bills") for c in ("validation", "completeness")}
@@ -150,7 +153,7 @@ def test_pbw_run_exits_1_and_names_the_failed_runs(
     done = pbw_run(box, tmp_path, dagster_home, HUAWEICLOUD_SDK_AK=box.ak, HUAWEICLOUD_SDK_SK="not-the-sk",
                    HUAWEICLOUD_SDK_DOMAIN_ID=box.domain_id)
     assert done.returncode == 1, done.stdout + done.stderr
-    assert done.stdout.count("FAILED") == 4
+    assert done.stdout.count("FAILED") == 5
     assert sorted((job, state) for _, job, _, state in SUMMARY_RUN.findall(done.stdout)) == [
         (job, "FAILURE") for job in RUNS]
     assert "not-the-sk" not in done.stdout + done.stderr

@@ -12,7 +12,7 @@ from dagster import build_op_context
 
 from pipelines.customers import fetch_customers
 from pipelines.fetching import Fetched, commit_fetched
-from pipelines.resources import PartnerCenterResource, WarehouseResource
+from pipelines.resources import PartnerCenterResource, PipelineSettings, WarehouseResource
 from warehouse.connection import reader
 from warehouse.loaders.customers import CustomersBatch, commit_customers
 
@@ -31,7 +31,8 @@ def test_customers_are_staged_in_the_fetch_step_and_the_load_step_only_commits(
     warehouse = WarehouseResource(path=str(tmp_path / "w.duckdb"))
     with build_op_context() as context:
         fetched = fetch_customers(
-            context, partner_center=PartnerCenterResource(endpoint=sandbox.url), warehouse=warehouse
+            context, partner_center=PartnerCenterResource(endpoint=sandbox.url), warehouse=warehouse,
+            settings=PipelineSettings(today="2026-11-10"),
         )
     batch = fetched.batch
     assert isinstance(batch, CustomersBatch)
@@ -39,7 +40,8 @@ def test_customers_are_staged_in_the_fetch_step_and_the_load_step_only_commits(
     assert batch.rows.path is not None
     assert batch.rows.path.is_file()
     assert batch.rows.rows + len(batch.quarantine) == batch.rows_in == fetched.stats.rows_fetched > 0
-    assert [(e.dataset, e.endpoint_label) for e in batch.evidence] == [("customers", "sub_customers")]
+    # the distributor's own list and each of its three resellers' lists
+    assert [(e.dataset, e.endpoint_label) for e in batch.evidence] == [("customers", "sub_customers")] * 4
     handed = pickle.loads(pickle.dumps(fetched))
     _drop_pages(handed)
     report = commit_fetched(handed, warehouse, commit_customers)

@@ -9,6 +9,7 @@ from schemas import (
     incentive_records,
     money_lists,
     monthly_bills,
+    resellers,
 )
 from schemas.columns import DatasetSpec
 
@@ -20,4 +21,5 @@ SPECS: list[DatasetSpec] = [
     incentive_records.SPEC,
     customers.SPEC,
     *money_lists.SPECS,
+    *resellers.SPECS,
 ]

@@ -25,8 +25,9 @@ from warehouse.parse import DEFAULT_CHUNK_PAGES, PageParser, date_from
 from warehouse.replace import commit_batch
 from warehouse.staging import Staging, stage_batches, staged_path, staging_dir, validated_batches
 
-BalanceTypePages = Iterable[tuple[str, Sequence[Path]]]
-"""(balance type of the request, its page files), e.g. one pair per finished sweep."""
+BalanceTypePages = Iterable[tuple[str, Sequence[Path]] | tuple[str, Sequence[Path], str | None]]
+"""(balance type of the request, its page files[, the reseller it was read for]), e.g. one per finished
+sweep; without a reseller (or None) the pages are the partner's own account."""
 
 
 def stage_account_transactions(
@@ -43,10 +44,12 @@ def stage_account_transactions(
     staging = Staging()
 
     def frames() -> Iterator[pl.DataFrame]:
-        for balance_type, paths in pages:
+        for item in pages:
+            balance_type, paths = item[0], item[1]
+            holder = item[2] if len(item) > 2 else None
             with PageParser(
                 spec,
-                request={"balance_type": balance_type},
+                request={"balance_type": balance_type, "indirect_partner_id": holder},
                 derived={"trade_date": date_from("trade_time_utc")},
                 chunk_pages=context.chunk_pages,
             ) as parser:

@@ -24,7 +24,7 @@ from warehouse.contract import (
     SweepEvidence,
     partition_set,
 )
-from warehouse.parse import DEFAULT_CHUNK_PAGES, PageParser, date_from
+from warehouse.parse import DEFAULT_CHUNK_PAGES, SOURCE, PageParser, date_from
 from warehouse.replace import commit_batch, insert_arrow
 from warehouse.sqlfiles import sql
 from warehouse.staging import Staging, stage_batches, staged_path, staging_dir, validated_batches
@@ -62,12 +62,15 @@ def stage_consumption(
     bill_date_from: str | None = None,
     evidence: Sequence[SweepEvidence] = (),
     scope: tuple[str, Sequence[str]] | None = None,
+    holders: Mapping[str, str] | None = None,
 ) -> ConsumptionBatch:
     """Parse and validate fee record pages into `stage_dir` (no warehouse connection needed).
 
     `pages` may be a stream fed while the API is still being swept; the sweep evidence, known only once the
     sweep finished, can be added to the batch afterwards (`dataclasses.replace`). `scope` (column, values)
     limits the load to those rows of the partitions (a re-sweep of some customers, `loaders.resweeps`).
+    `holders` maps a page file (its path as text) to the reseller whose view it is; pages it does not name
+    are the distributor's own (`indirect_partner_id` NULL). It may be filled while `pages` streams.
     """
     spec = consumption_records.SPEC
     parts = partition_set(spec, list(partitions))
@@ -79,7 +82,7 @@ def stage_consumption(
         spec, derived={"bill_date": date_from(f"{source}_utc")}, chunk_pages=context.chunk_pages
     ) as parser:
         batches = validated_batches(
-            (chunk.frame for chunk in parser.parse_ahead(pages)),
+            (with_holder(chunk.frame, holders) for chunk in parser.parse_ahead(pages)),
             spec,
             consumption_records.model(context.settings),
             consumption_records.S_RULES,
@@ -97,6 +100,16 @@ def stage_consumption(
         rows=rows,
         consuming_customers={c: list(ids) for c, ids in (consuming_customers or {}).items()},
         **staging.batch_fields(evidence),
+    )
+
+
+def with_holder(frame: pl.DataFrame, holders: Mapping[str, str] | None) -> pl.DataFrame:
+    """The reseller of each row from its page file (`_source`); NULL for the distributor's own pages."""
+    if not holders:
+        return frame
+    return frame.with_columns(
+        pl.col(SOURCE).replace_strict(dict(holders), default=None, return_dtype=pl.String)
+        .alias("indirect_partner_id")
     )
 
 

@@ -29,7 +29,7 @@ from warehouse.contract import (
     now_utc,
 )
 from warehouse.parse import PageParser
-from warehouse.replace import commit_batch
+from warehouse.replace import commit_batch, delete_partitions, insert_staged, write_audit
 from warehouse.sqlfiles import sql
 from warehouse.staging import Staging, stage_batches, staged_path, staging_dir, validated_batches
 
@@ -39,11 +39,15 @@ class CustomersBatch(StagedBatch):
     """Staged current customers and, beside them, the same rows with their content hash for the history."""
 
     history: Path
+    balances: StagedBatch | None = None
+    """The customers' balances read beside the list (`billing.customer_balances`), committed with it."""
 
     def discard(self) -> None:
         """Delete both staged files."""
         super().discard()
         self.history.unlink(missing_ok=True)
+        if self.balances is not None:
+            self.balances.discard()
 
 
 def _row_hash(row: dict[str, object]) -> str:
@@ -57,21 +61,24 @@ def stage_customers(
     *,
     indirect_partner_id: str | None = None,
     evidence: Sequence[SweepEvidence] = (),
+    by_holder: Sequence[tuple[str | None, Sequence[Path]]] = (),
 ) -> CustomersBatch:
-    """Parse and validate the customer list into `stage_dir`, with a content hash per customer."""
+    """Parse and validate the customer list into `stage_dir`, with a content hash per customer.
+
+    `by_holder` adds the lists read for each reseller ((indirect_partner_id, pages)): a distributor's
+    customers are its own list plus each reseller's, and a customer that changes hands gets a new history row.
+    """
     spec = customers.SPEC
     parts = PartitionSet(spec.partition_column, whole=True)
     staging = Staging()
-    with PageParser(
-        spec, request={"indirect_partner_id": indirect_partner_id}, chunk_pages=context.chunk_pages
-    ) as parser:
-        frames = [chunk.frame for chunk in parser.parse(Path(p) for p in pages)]
-        good = list(
-            validated_batches(
-                frames, spec, customers.model(context.settings), (), parts, context, staging, stage_dir
-            )
-        )
-        staging.merge_drift(parser.drift)
+    frames: list[pl.DataFrame] = []
+    for holder, paths in [(indirect_partner_id, pages), *by_holder]:
+        request = {"indirect_partner_id": holder}
+        with PageParser(spec, request=request, chunk_pages=context.chunk_pages) as parser:
+            frames.extend(chunk.frame for chunk in parser.parse(Path(p) for p in paths))
+            staging.merge_drift(parser.drift)
+    model = customers.model(context.settings)
+    good = list(validated_batches(frames, spec, model, (), parts, context, staging, stage_dir))
     current = pl.concat(good) if good else pl.DataFrame(schema=spec.polars_schema)
     hashed = current.with_columns(
         pl.struct([c.name for c in spec.columns])
@@ -98,6 +105,10 @@ def commit_customers(target: duckdb.DuckDBPyConnection | Path | str, batch: Cust
             params = {"partner": partner, "stamp": now_utc()}
             con.execute(sql("close_customer_history").format(batch=name), params)
             con.execute(sql("insert_customer_history").format(batch=name), params)
+        if batch.balances is not None:
+            balances = batch.balances
+            delete_partitions(con, balances.spec.table, balances.parts, balances.context.partner)
+            write_audit(con, balances, insert_staged(con, balances.spec.table, balances.rows))
 
     return commit_batch(target, batch, history)
 

@@ -99,8 +99,12 @@ def stage_monthly_bills(
     final: Mapping[str, bool] | None = None,
     closed: Mapping[str, bool] | None = None,
     evidence: Sequence[SweepEvidence] = (),
+    holders: Mapping[str, str] | None = None,
 ) -> BillsBatch:
     """Parse, flatten and validate monthly-sum pages per cycle (the cycle is the request's: none is sent).
+
+    `holders` maps a page file (path text) to the reseller it was read for (`indirect_partner_id`); pages it
+    does not name are the distributor's own. One version per cycle covers every holder.
 
     `closed` names the cycles that have ended: a change to their bills asks for a re-sweep of the changed
     customers' fee records (the daily window no longer covers their days)."""
@@ -109,7 +113,7 @@ def stage_monthly_bills(
     staging = Staging()
     cycles: list[StagedCycle] = []
     for cycle, paths in pages.items():
-        bills, details = _parse_cycle(cycle, [Path(p) for p in paths], context, parts, staging)
+        bills, details = _parse_cycle(cycle, [Path(p) for p in paths], context, parts, staging, holders or {})
         digest = content_hash(
             [bills.drop(_HASH_EXCLUDE, strict=False), details.drop(_HASH_EXCLUDE, strict=False)]
         )
@@ -271,19 +275,42 @@ def _flatten(
     return records, detail_records, parents, currency
 
 
+def _by_holder(paths: Sequence[Path], holders: Mapping[str, str]) -> list[tuple[str | None, list[Path]]]:
+    """Page files grouped by the holder they were read for, in first-seen order (one empty group if none)."""
+    groups: dict[str | None, list[Path]] = {}
+    for path in paths:
+        groups.setdefault(holders.get(str(path)), []).append(path)
+    return list(groups.items()) or [(None, [])]
+
+
+def _typed_cycle(
+    cycle: str, paths: Sequence[Path], staging: Staging, holders: Mapping[str, str]
+) -> tuple[pl.DataFrame, pl.DataFrame, list[dict[str, Any]], list[int]]:
+    """Typed bills and details of one cycle, per holder (the request's reseller), concatenated."""
+    spec, dspec = monthly_bills.SPEC, monthly_bills.DETAILS_SPEC
+    records: list[dict[str, Any]] = []
+    parents: list[int] = []
+    bill_frames, detail_frames = [], []
+    for holder, group in _by_holder(paths, holders):
+        recs, detail_recs, pars, currency = _flatten(group)
+        request = {"cycle": cycle, "indirect_partner_id": holder}
+        with PageParser(spec, request=request) as parser, PageParser(dspec, request=request) as dp:
+            bill_frames.append(parser.type_records(recs, f"monthly-sum {cycle}", currency))
+            source = f"monthly-sum {cycle} account_details"
+            detail_frames.append(dp.type_records(detail_recs, source, currency))
+            staging.merge_drift(parser.drift)
+        parents.extend(p + len(records) for p in pars)
+        records.extend(recs)
+    return pl.concat(bill_frames), pl.concat(detail_frames), records, parents
+
+
 def _parse_cycle(
-    cycle: str, paths: Sequence[Path], context: LoadContext, parts: PartitionSet, staging: Staging
+    cycle: str, paths: Sequence[Path], context: LoadContext, parts: PartitionSet, staging: Staging,
+    holders: Mapping[str, str],
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Bills and their flattened account details of one cycle, validated (bad rows quarantined)."""
     spec, dspec = monthly_bills.SPEC, monthly_bills.DETAILS_SPEC
-    records, detail_records, parents, currency = _flatten(paths)
-    with (
-        PageParser(spec, request={"cycle": cycle}) as parser,
-        PageParser(dspec, request={"cycle": cycle}) as dp,
-    ):
-        bills = parser.type_records(records, f"monthly-sum {cycle}", currency)
-        details = dp.type_records(detail_records, f"monthly-sum {cycle} account_details", currency)
-        staging.merge_drift(parser.drift)
+    bills, details, records, parents = _typed_cycle(cycle, paths, staging, holders)
     load_columns = [
         pl.lit(context.partner).alias("partner_domain_id"),
         pl.lit(context.load_id).alias("load_id"),

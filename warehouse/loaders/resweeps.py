@@ -67,9 +67,11 @@ def stage_resweep(
     *,
     first_day: date | None = None,
     evidence: Sequence[SweepEvidence] = (),
+    holders: Mapping[str, str] | None = None,
 ) -> ResweepBatch:
     """Parse and validate the re-swept pages of one cycle; the partitions are the cycle's days, scoped to the
-    requests' customers (a record of another customer is quarantined, not loaded)."""
+    requests' customers (a record of another customer is quarantined, not loaded). `holders` maps reseller
+    pages to their reseller (as `stage_consumption`): the customers are re-swept in every holder's view."""
     first, last = cycle_days(cycle, first_day)
     customers = sorted({r.customer_id for r in requests})
     staged = stage_consumption(
@@ -79,6 +81,7 @@ def stage_resweep(
         context,
         evidence=evidence,
         scope=("customer_id", customers),
+        holders=holders,
     )
     return ResweepBatch(
         spec=staged.spec,

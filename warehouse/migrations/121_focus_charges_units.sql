@@ -2,7 +2,8 @@
 -- PricingQuantity and PricingUnit, named from billing.measure_units (bases/measurements, money_lists_job).
 -- The price of usage is per usage unit (list price = quantity x unit price), so the pricing unit is the
 -- consumed unit; rows without a usage unit (period orders) have none. Until the units are loaded the unit
--- is the measure_id as text.
+-- is the measure_id as text. The reseller columns of 105 stay (SubAccountType, x_Reseller*, x_ParentSubAccountId,
+-- x_SubAccountPath).
 CREATE OR REPLACE VIEW marts.focus_charges AS
 SELECT
     r.payment_amount AS BilledCost,
@@ -53,10 +54,18 @@ SELECT
     r.charging_mode AS x_ChargingMode,
     r.association_type AS x_AssociationType,
     r.trade_id AS x_TradeId,
-    r.coupon_amount + r.flexipurchase_coupon_amount AS x_CouponAmount
+    r.coupon_amount + r.flexipurchase_coupon_amount AS x_CouponAmount,
+    CASE WHEN r.indirect_partner_id IS NULL THEN 'Customer' ELSE 'Reseller customer' END AS SubAccountType,
+    r.indirect_partner_id AS x_ResellerId,
+    p.name AS x_ResellerName,
+    p.account_name AS x_ResellerAccountName,
+    coalesce(r.indirect_partner_id, r.partner_domain_id) AS x_ParentSubAccountId,
+    concat_ws('/', r.partner_domain_id, r.indirect_partner_id, r.customer_id) AS x_SubAccountPath
 FROM billing.consumption_records AS r
 LEFT JOIN billing.customers AS c ON c.customer_id = r.customer_id
+LEFT JOIN billing.indirect_partners AS p
+    ON p.indirect_partner_id = r.indirect_partner_id AND p.partner_domain_id = r.partner_domain_id
 LEFT JOIN billing.measure_units AS u
     ON u.measure_id = r.usage_measure_id AND u.partner_domain_id = r.partner_domain_id;
 
-COMMENT ON VIEW marts.focus_charges IS 'Consumption as FinOps FOCUS charges with usage units (vendor columns prefixed x_)';
+COMMENT ON VIEW marts.focus_charges IS 'Consumption as FinOps FOCUS charges with usage units and the reseller above each customer (vendor columns prefixed x_)';
