@@ -6,6 +6,7 @@ from schemas import (
     account_transactions,
     consumption_records,
     customers,
+    incentive_payouts,
     incentive_records,
     money_lists,
     monthly_bills,
@@ -18,6 +19,7 @@ SPECS: list[DatasetSpec] = [
     monthly_bills.DETAILS_SPEC,
     account_transactions.SPEC,
     incentive_records.SPEC,
+    incentive_payouts.SPEC,
     customers.SPEC,
     *money_lists.SPECS,
 ]
