@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,31 @@ from warehouse.console_files import (
 from warehouse.parse import PageParser
 
 HeaderAliases = Mapping[str, tuple[str, ...]]
+
+
+def read_header_aliases(path: Path) -> dict[str, tuple[str, ...]]:
+    """Extra header aliases per column from `[headers]` of the payout export config; none when the file is
+    absent (the contract's aliases then suffice)."""
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ExportFormatError(f"{path}: not valid TOML ({exc}); fix the payout export config") from exc
+    headers = data.get("headers", {})
+    bad = (
+        [k for k, v in headers.items() if not isinstance(v, list) or not all(isinstance(h, str) for h in v)]
+        if isinstance(headers, dict)
+        else ["headers"]
+    )
+    if bad or set(data) - {"headers"}:
+        raise ExportFormatError(
+            f"{path}: expected only a [headers] table of column = [\"header\", ...] "
+            f"(bad: {bad or sorted(data)}); fix the payout export config"
+        )
+    aliases = {str(k): tuple(v) for k, v in headers.items()}
+    payout_spec(aliases)  # unknown column names fail here, naming the known ones
+    return aliases
 
 
 def payout_spec(extra_headers: HeaderAliases | None = None) -> DatasetSpec:

@@ -2,8 +2,9 @@
 
 Per seed: a sandbox with `--scenario reconciliation`, `pbw backfill` of the scenario month through Dagster
 (with the lists R8-R10 compare with: coupons, orders, refund orders),
-the console incentive exports of M-2..M and the payout applications (激励申付 > 申请记录, R11) loaded (M-2's bill
-is paid by a top-up inside M, so its records are needed to explain that top-up), then `pbw reconcile --month M`.
+the console incentive exports of M-2..M and the payout applications (激励申付 > 申请记录, R11) loaded
+(M-2's bill is paid by a top-up inside M, so its records are needed to explain that top-up), then
+`pbw reconcile --month M`.
 """
 
 from __future__ import annotations
