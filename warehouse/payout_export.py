@@ -56,7 +56,10 @@ def read_header_aliases(path: Path) -> dict[str, tuple[str, ...]]:
             f"(bad: {bad or sorted(data)}); fix the payout export config"
         )
     aliases = {str(k): tuple(v) for k, v in headers.items()}
-    payout_spec(aliases)  # unknown column names fail here, naming the known ones
+    try:
+        payout_spec(aliases)
+    except ExportFormatError as exc:
+        raise ExportFormatError(f"{path}: {exc}; fix the payout export config") from exc
     return aliases
 
 
@@ -68,7 +71,7 @@ def payout_spec(extra_headers: HeaderAliases | None = None) -> DatasetSpec:
     unknown = sorted(set(extra_headers) - names)
     if unknown:
         raise ExportFormatError(
-            f"payout export headers config names unknown columns {unknown}; known: {', '.join(sorted(names))}"
+            f"header aliases name unknown columns {unknown}; known: {', '.join(sorted(names))}"
         )
     columns = tuple(
         dataclasses.replace(c, headers=(*c.headers, *extra_headers.get(c.name, ()))) for c in SPEC.columns
