@@ -152,6 +152,7 @@ REPORT_WORDS: Mapping[str, tuple[str, str]] = {
     "incentive_base": ("incentive base", "激励基数"),
     "incentive_amount": ("incentive amount", "激励金额"),
     "incentive_payment": ("incentive payment", "激励支付"),
+    "payout_vs_topup": ("payout application vs rebate top-up", "申付对返利充值"),
     "sweep_count": ("sweep count", "拉取条数"),
     "duplicate_id": ("duplicate id", "重复ID"),
     "customer_without_records": ("customer without records", "客户无记录"),

@@ -5,6 +5,9 @@ one run per new file content (SHA-256), or `pbw load inbox`. Each file ends in o
 pipelines/inbox.py): loaded (merged by incentive_data_id; with `pbw load inbox --replace FILE` replacing its
 periods), held (a merge would lower a loaded period: a person decides) or rejected (unreadable, or no valid
 row). Held and rejected runs fail with the reason, so the failure sensor alerts someone.
+The same inbox takes the payout-applications export (激励申付 > 申请记录): a file whose headers name
+the payout columns (plus the aliases of `PBW_PAYOUT_HEADERS`) loads billing.incentive_payout_applications
+instead, merged by application_no, with the same outcomes (metadata `dataset` says which table).
 Retry policy: none; a failure that is not the file's (e.g. the warehouse is locked) leaves it in the inbox.
 """
 
@@ -16,8 +19,16 @@ from dagster import AssetExecutionContext, Failure, MaterializeResult, asset
 from pipelines import inbox
 from pipelines.fetching import console_partner_domain_id, materialization_metadata
 from pipelines.resources import PipelineSettings, WarehouseResource
-from warehouse.contract import LoadContext
-from warehouse.loaders.incentive_records import HeldExport, commit_incentives, stage_incentives
+from warehouse.contract import LoadContext, StagedBatch
+from warehouse.loaders.incentive_records import (
+    HeldExport,
+    IncentiveLoad,
+    LoadMode,
+    commit_incentives,
+    stage_incentives,
+)
+from warehouse.loaders.payout_applications import commit_payouts, stage_payouts
+from warehouse.payout_export import is_payout_export, read_header_aliases
 
 
 def _set_aside(outcome: inbox.Outcome, item: inbox.InboxFile, moved: Path, reason: str) -> Failure:
@@ -42,15 +53,24 @@ def incentive_records(
     folder = settings.inbox_path
     load = LoadContext(run_id=context.run.run_id, partner_domain_id=console_partner_domain_id())
     stage_dir = warehouse.spool_dir(context.run.run_id, "incentive_records")
+    dataset = "incentive_records"
     try:
         try:
-            batch = stage_incentives(item.path, stage_dir, load, sha256=item.sha256)
+            aliases = read_header_aliases(Path(settings.payout_headers))
+            batch: StagedBatch
+            if is_payout_export(item.path, aliases):
+                dataset = "incentive_payout_applications"
+                batch = stage_payouts(item.path, stage_dir, load, sha256=item.sha256, extra_headers=aliases)
+            else:
+                batch = stage_incentives(item.path, stage_dir, load, sha256=item.sha256)
         except ValueError as exc:  # ExportFormatError, EncodingRefused: the file's content is the cause
             reason = f"{exc}"
             raise _set_aside("rejected", item, inbox.reject(folder, item, reason), reason) from exc
         try:
+            mode: LoadMode = "replace" if config.replace else "merge"
+            commit = commit_payouts if dataset == "incentive_payout_applications" else commit_incentives
             with warehouse.writer() as con:
-                done = commit_incentives(con, batch, "replace" if config.replace else "merge")
+                done: IncentiveLoad = commit(con, batch, mode)
         except HeldExport as exc:
             moved = inbox.hold(folder, item, f"{item.path.name}: {exc}")
             raise _set_aside("held", item, moved, moved.with_name(moved.name + inbox.REASON_SUFFIX)
@@ -61,5 +81,5 @@ def incentive_records(
     changes = "; ".join(c.describe() for c in done.changes)
     metadata = materialization_metadata(None, done.report)
     return MaterializeResult(metadata={**metadata, "file": item.path.name, "sha256": item.sha256,
-                                       "outcome": "loaded", "mode": done.mode, "periods": changes,
-                                       "archived_to": str(archived)})
+                                       "outcome": "loaded", "dataset": dataset, "mode": done.mode,
+                                       "periods": changes, "archived_to": str(archived)})

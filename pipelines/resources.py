@@ -32,6 +32,7 @@ class PipelineSettings(ConfigurableResource):
     today: str | None = None
     price_book: str = "config/price_book.toml"
     issue_invoices: bool = False
+    payout_headers: str = "config/payout_export.toml"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> PipelineSettings:
@@ -48,6 +49,7 @@ class PipelineSettings(ConfigurableResource):
             today=e.get("PBW_TODAY") or None,
             price_book=e.get("PBW_PRICE_BOOK", "config/price_book.toml"),
             issue_invoices=e.get("PBW_ISSUE_INVOICES", "0") == "1",
+            payout_headers=e.get("PBW_PAYOUT_HEADERS", "config/payout_export.toml"),
         )
 
     def beijing_today(self) -> date:

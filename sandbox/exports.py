@@ -10,6 +10,7 @@ from pathlib import Path
 import xlsxwriter
 
 from sandbox import catalog as cat
+from sandbox.billing_calendar import BEIJING_OFFSET
 from sandbox.incentives import plan_table
 from sandbox.world import World
 
@@ -113,4 +114,68 @@ def export_plans(out: Path) -> Path:
         writer = csv.DictWriter(handle, fieldnames=["plan_name", "product_type", "rate"])
         writer.writeheader()
         writer.writerows(rows)
+    return out
+
+
+PAYOUT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("申付单号", "Application No."),
+    ("对账期次", "Reconciliation Period"),
+    ("申付金额", "Applied Amount"),
+    ("状态", "Status"),
+    ("申请时间", "Application Time"),
+    ("激励账单ID", "Incentive Bill ID"),
+)
+
+
+def payout_rows(world: World, lang: str = "zh") -> list[list[str]]:
+    """激励申付 > 申请记录 as text rows (amounts exact; Beijing times, as the console shows); header first."""
+    if lang not in ("zh", "en"):
+        raise ValueError("lang must be zh or en")
+    pick = 0 if lang == "zh" else 1
+    rows = [[column[pick] for column in PAYOUT_COLUMNS]]
+    for app in world.payout_applications():
+        local = app.applied_at + BEIJING_OFFSET
+        rows.append(
+            [
+                app.application_no,
+                app.period,
+                format(app.amount, "f"),
+                app.status[pick],
+                local.strftime("%Y-%m-%d %H:%M:%S"),
+                app.incentive_bill_id,
+            ]
+        )
+    return rows
+
+
+def payout_export_bytes(world: World, fmt: str = "xlsx", lang: str = "zh") -> bytes:
+    """The payout-applications export: XLSX (amounts as numbers) or CSV (UTF-8 BOM); same world, same
+    bytes."""
+    rows = payout_rows(world, lang)
+    if fmt == "csv":
+        text = io.StringIO()
+        csv.writer(text).writerows(rows)
+        return text.getvalue().encode("utf-8-sig")
+    if fmt != "xlsx":
+        raise ValueError("format must be xlsx or csv")
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    day = world.last_day
+    workbook.set_properties({"created": datetime(day.year, day.month, day.day)})
+    sheet = workbook.add_worksheet("申请记录" if lang == "zh" else "Applications")
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if r > 0 and c == 2:
+                sheet.write_number(r, c, float(value))
+            else:
+                sheet.write_string(r, c, value)
+    workbook.close()
+    return buffer.getvalue()
+
+
+def export_payouts(world: World, out: Path, fmt: str = "xlsx", lang: str = "zh") -> Path:
+    """Write `payout_export_bytes` to `out` (the console's 导出 of 申请记录)."""
+    data = payout_export_bytes(world, fmt, lang)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
     return out

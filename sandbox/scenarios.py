@@ -65,4 +65,6 @@ class ScenarioPicks:
     refund_gap: Decimal = Decimal("12.34")
     reserved_gap_order: str = ""
     reserved_gap: Decimal = Decimal("20.00")
+    payout_gap_month: str = ""
+    payout_gap: Decimal = Decimal("6.66")
     findings: list[Finding] = field(default_factory=list)

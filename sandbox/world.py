@@ -48,6 +48,7 @@ from sandbox.model import Customer, FeeRecord, Incentive, Pending, Restatement, 
 from sandbox.money_scenario import money_breaks
 from sandbox.orders import Orders
 from sandbox.partner_coupons import PartnerCoupons
+from sandbox.payouts import PayoutApplication, applications, payout_break
 from sandbox.population import Population
 from sandbox.record_cache import DEFAULT_CACHE_RECORDS, RecordCache, served_body
 from sandbox.refunds import Refunds
@@ -121,6 +122,7 @@ class World:
             picks, chosen, self.population, self.cycle_records, self._ledger, self._incentives
         )
         picks.findings += money_breaks(picks, self.population.customers_of(None), self.cycle_records)
+        picks.findings += payout_break(picks, self._incentives)
 
     def customers_of(self, holder: str | None) -> list[Customer]:
         return self.population.customers_of(holder)
@@ -219,6 +221,10 @@ class World:
 
     def incentive_paid(self, month: str) -> bool:
         return self._incentives.paid(month, self.last_day)
+
+    def payout_applications(self) -> list[PayoutApplication]:
+        """激励申付 > 申请记录 as of the sandbox's last day."""
+        return applications(self._incentives, self.config.first_day, self.last_day, self.picks)
 
     def month_final(self, month: str) -> bool:
         return month_final(month, self.today)

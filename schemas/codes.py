@@ -133,6 +133,25 @@ INCENTIVE_STATUS: dict[str, str] = {
     "canceled": "cancelled",
 }
 
+# Payout application (激励申付 > 申请记录) status text -> canonical English; 已完成 means paid (§1.11).
+PAYOUT_STATUS: dict[str, str] = {
+    "已完成": "paid",
+    "completed": "paid",
+    "paid": "paid",
+    "审核中": "reviewing",
+    "待审核": "reviewing",
+    "under review": "reviewing",
+    "reviewing": "reviewing",
+    "申付中": "processing",
+    "处理中": "processing",
+    "processing": "processing",
+    "已驳回": "rejected",
+    "rejected": "rejected",
+    "已取消": "cancelled",
+    "cancelled": "cancelled",
+    "canceled": "cancelled",
+}
+
 # Keyed by object: `label` looks up whatever code a row holds. Copied from `.items()` because a dict's
 # key type is invariant (a dict[int, Label] is not a dict[object, Label]).
 TABLES: dict[str, dict[object, Label]] = {
@@ -164,3 +183,10 @@ def canonical_incentive_status(raw: str | None) -> str | None:
     if raw is None or not raw.strip():
         return None
     return INCENTIVE_STATUS.get(raw.strip().lower(), INCENTIVE_STATUS.get(raw.strip(), "other"))
+
+
+def canonical_payout_status(raw: str | None) -> str | None:
+    """Canonical English status of a payout application status text; 'other' for text not in the table."""
+    if raw is None or not raw.strip():
+        return None
+    return PAYOUT_STATUS.get(raw.strip().lower(), PAYOUT_STATUS.get(raw.strip(), "other"))

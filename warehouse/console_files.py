@@ -24,6 +24,7 @@ import polars as pl
 
 from schemas.codes import canonical_incentive_status
 from schemas.columns import Column, DatasetSpec, normalize_header
+from schemas.incentive_payouts import SPEC as PAYOUT_SPEC
 from schemas.incentive_records import SPEC
 from schemas.validation import ERRORS_COLUMN
 from warehouse.console_encoding import EncodingRefused, decode_export
@@ -58,13 +59,16 @@ def file_sha256(path: Path) -> str:
 
 
 def _header_ok(text: str) -> bool:
-    """True when the first line of `text` names every required column of the export."""
-    first = next(csv.reader(io.StringIO(text.split("\n", 1)[0])), [])
-    try:
-        header_map(SPEC, [h.strip() for h in first], "")
-    except ExportFormatError:
-        return False
-    return True
+    """True when the first line of `text` names every required column of an export we know (incentive
+    details or payout applications)."""
+    first = [h.strip() for h in next(csv.reader(io.StringIO(text.split("\n", 1)[0])), [])]
+    for spec in (SPEC, PAYOUT_SPEC):
+        try:
+            header_map(spec, first, "")
+        except ExportFormatError:
+            continue
+        return True
+    return False
 
 
 def _read_csv(path: Path) -> pl.DataFrame:

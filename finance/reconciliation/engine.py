@@ -1,4 +1,4 @@
-"""Reconciliation R1-R5 and R8-R10, and R5_QUOTA, R6_FUNDS, R7_BALANCE for resellers, of one billing month
+"""Reconciliation R1-R5 and R8-R11, and R5_QUOTA, R6_FUNDS, R7_BALANCE for resellers, of one billing month
 into marts.reconciliation_findings.
 
 Each rule is one SQL model in finance/sql/ returning (kind, keys, left_amount, right_amount, detail); this
@@ -38,6 +38,7 @@ _RULE_MODELS: dict[str, tuple[str, ...]] = {
     "R8": ("reconcile_coupons_to_deductions",),
     "R9": ("reconcile_refunds_to_refund_orders",),
     "R10": ("reconcile_reserved_fees_to_orders",),
+    "R11": ("reconcile_payouts_to_topups",),
 }
 # The lists R8-R10 compare with (money_lists_job): a rule whose list was never loaded is skipped, and the
 # run records only the rules that ran (the report lists them).
@@ -45,6 +46,7 @@ _RULE_LISTS: dict[str, str] = {
     "R8": "billing.partner_coupons",
     "R9": "billing.refund_orders",
     "R10": "billing.customer_orders",
+    "R11": "billing.incentive_payout_applications",  # console payout exports (pbw load inbox)
 }
 
 
@@ -135,6 +137,14 @@ def _params(settings: ReconciliationSettings, month: str, model: str) -> dict[st
             "rebate_type": settings.r4_rebate_trade_detail_type,
             "window_days": settings.r4_window_days,
             "paid_status": settings.r4_paid_status,
+            "paid_from": settings.r4_paid_from,
+            "application_status": settings.r11_paid_status,
+        },
+        "reconcile_payouts_to_topups": {
+            "rebate_type": settings.r4_rebate_trade_detail_type,
+            "window_days": settings.r11_window_days,
+            "paid_status": settings.r11_paid_status,
+            "match": settings.r11_match,
         },
     }
     return common | by_model.get(model, {})
@@ -187,7 +197,8 @@ def reconcile_month(
 
 
 def _list_loaded(con: duckdb.DuckDBPyConnection, rule: str) -> bool:
-    """False for R8-R10 when the list they compare with holds no rows (money_lists_job never ran)."""
+    """False for R8-R11 when the list they compare with holds no rows (money_lists_job never ran; for R11
+    no payout-applications export was ever loaded)."""
     table = _RULE_LISTS.get(rule)
     if table is None:
         return True

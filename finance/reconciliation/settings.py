@@ -19,8 +19,10 @@ from typing import Any
 from finance.toml_config import ConfigError, TomlDocument, decimal_value, reject_unknown, table
 
 RULES: tuple[str, ...] = (
-    "R1", "R2", "R3", "R4", "R5", "R5_QUOTA", "R6_FUNDS", "R7_BALANCE", "R8", "R9", "R10"
+    "R1", "R2", "R3", "R4", "R5", "R5_QUOTA", "R6_FUNDS", "R7_BALANCE", "R8", "R9", "R10", "R11"
 )
+PAID_FROM: tuple[str, ...] = ("records", "applications", "either")
+R11_MATCH: tuple[str, ...] = ("application", "period")
 DEFAULT_PRODUCT = "*"  # the plan-wide rate in plan_rates[plan]
 BASE_COLUMNS: frozenset[str] = frozenset({"payment_amount", "official_amount", "cash_amount"})
 
@@ -49,6 +51,14 @@ class ReconciliationSettings:
     r4_rebate_trade_detail_type: str = "SOURCE_OPERAIION_RECHARGE_REBATE"
     r4_window_days: int = 120
     r4_paid_status: str = "paid"
+    # where R4 learns a bill is paid: the incentive details' status ("records"), the completed payout
+    # applications naming the bill ("applications", needs the 申请记录 export) or either of them
+    r4_paid_from: str = "records"
+    # R11: completed payout applications (status r11_paid_status) = rebate top-ups, matched per application
+    # (by the bill ids it names, else amount within r11_window_days) or summed per incentive period
+    r11_match: str = "application"
+    r11_window_days: int = 60
+    r11_paid_status: str = "paid"
     # R8: fee-record coupon_amount is paid by vouchers (代金券, coupon_type 1); cash coupons (4) pay
     # flexipurchase_coupon_amount.
     r8_coupon_types: tuple[int, ...] = (1,)
@@ -81,6 +91,10 @@ class ReconciliationSettings:
             raise ConfigError(f"tolerance must not be negative, got {self.tolerance}")
         if len(self.r7_balance_types) != len(self.r7_account_types):
             raise ConfigError("r7_balance_types and r7_account_types must pair up (same length)")
+        if self.r4_paid_from not in PAID_FROM:
+            raise ConfigError(f"r4_paid_from must be one of {list(PAID_FROM)}, got {self.r4_paid_from!r}")
+        if self.r11_match not in R11_MATCH:
+            raise ConfigError(f"r11_match must be one of {list(R11_MATCH)}, got {self.r11_match!r}")
         if self.r3_base_column not in BASE_COLUMNS:
             raise ConfigError(
                 f"r3_base_column must be one of {sorted(BASE_COLUMNS)}, got {self.r3_base_column!r}"
@@ -138,7 +152,7 @@ def _read_settings(doc: TomlDocument) -> dict[str, Any]:
         path = ("reconciliation", key)
         if key == "tolerance":
             values[key] = decimal_value(doc, path, raw)
-        elif key in {"r4_window_days", "r1_ri_charge_mode", "r5q_reclaimed_status"}:
+        elif key in {"r4_window_days", "r1_ri_charge_mode", "r5q_reclaimed_status", "r11_window_days"}:
             if not isinstance(raw, int) or isinstance(raw, bool) or raw < 0:
                 raise doc.error(path, f"must be a whole number of days >= 0, got {raw!r}")
             values[key] = raw

@@ -5,15 +5,40 @@
 -- Matching: a top-up (trade_detail_type = $rebate_type) carrying a bill's id as trade_id belongs to that bill;
 -- the remaining paid bills and top-ups pair one to one by equal amount (to the cent), in order, when the
 -- top-up's trade_date lies between the first day of the bill's period and $window_days after its end.
--- Params: $month, $rebate_type, $window_days, $paid_status.
-WITH bills AS (
+-- Paid: $paid_from = 'records' (the details' status is $paid_status), 'applications' (a payout application
+-- with status $application_status names the bill) or 'either'.
+-- Params: $month, $rebate_type, $window_days, $paid_status, $paid_from, $application_status.
+WITH applied AS (
+    SELECT DISTINCT unnest(string_split(replace(coalesce(incentive_bill_ids, ''), ' ', ''), ',')) AS bill_id
+    FROM billing.incentive_payout_applications
+    WHERE status = $application_status
+),
+record_bills AS (
     SELECT
         incentive_bill_id,
         min(incentive_period) AS period,
-        sum(incentive_amount) FILTER (WHERE status = $paid_status) AS paid_amount,
-        bool_or(status = $paid_status) AS is_paid
+        sum(incentive_amount) AS amount,
+        sum(incentive_amount) FILTER (WHERE status = $paid_status) AS record_paid_amount,
+        coalesce(bool_or(status = $paid_status), false) AS record_paid,
+        incentive_bill_id IN (SELECT bill_id FROM applied) AS applied_paid
     FROM billing.incentive_records
     GROUP BY incentive_bill_id
+),
+bills AS (
+    SELECT
+        incentive_bill_id,
+        period,
+        CASE
+            WHEN $paid_from = 'records' THEN record_paid_amount
+            WHEN $paid_from = 'applications' THEN CASE WHEN applied_paid THEN amount END
+            ELSE CASE WHEN applied_paid THEN amount ELSE record_paid_amount END
+        END AS paid_amount,
+        CASE
+            WHEN $paid_from = 'records' THEN record_paid
+            WHEN $paid_from = 'applications' THEN applied_paid
+            ELSE record_paid OR applied_paid
+        END AS is_paid
+    FROM record_bills
 ),
 topups AS (
     SELECT

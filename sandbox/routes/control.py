@@ -1,5 +1,6 @@
 """The `/_sandbox/*` control paths (no signature): manifest, stats, clock, world summary, warm-up, error
-answers queued for the next requests of an API, the console's incentive export of the running world, and
+answers queued for the next requests of an API, the console's incentive and payout-applications exports of
+the running world, and
 each holder's ground truth of a month (`/_sandbox/holders?month=M`, see `holder_truth`)."""
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from datetime import date
 from urllib.parse import parse_qsl
 
 from sandbox.answers import Answer, ApiError, error, ok
-from sandbox.exports import incentive_export_bytes
+from sandbox.exports import incentive_export_bytes, payout_export_bytes
 from sandbox.holder_truth import month_truth
 from sandbox.params import MONTH, json_body
 from sandbox.routes.request import Context
@@ -22,6 +23,8 @@ def control(app: Context, method: str, path: str, query: str, body: bytes) -> An
     try:
         if path == "/_sandbox/export/incentives" and method == "GET":
             return incentive_export(app.world, dict(parse_qsl(query)))
+        if path == "/_sandbox/export/payouts" and method == "GET":
+            return payout_export(app.world, dict(parse_qsl(query)))
         if path == "/_sandbox/manifest" and method == "GET":
             return ok(app.world.manifest())
         if path == "/_sandbox/stats" and method == "GET":
@@ -70,3 +73,14 @@ def incentive_export(world: World, params: dict[str, str]) -> Answer:
     content_type = "text/csv; charset=utf-8" if fmt == "csv" else XLSX_TYPE
     return Answer(200, data, content_type=content_type)
 
+
+
+def payout_export(world: World, params: dict[str, str]) -> Answer:
+    """The payout-applications export (激励申付 > 申请记录) of this running world, as the file's bytes."""
+    fmt, lang = params.get("format", "xlsx"), params.get("lang", "zh")
+    try:
+        data = payout_export_bytes(world, fmt, lang)
+    except ValueError as exc:
+        raise ApiError(400, "CBC.0100", f"Invalid parameter: {exc}.") from None
+    content_type = "text/csv; charset=utf-8" if fmt == "csv" else XLSX_TYPE
+    return Answer(200, data, content_type=content_type)

@@ -2,8 +2,9 @@
 
 Per seed: a sandbox with `--scenario reconciliation`, `pbw backfill` of the scenario month through Dagster
 (with the lists R8-R10 compare with: coupons, orders, refund orders),
-the console incentive exports of M-2..M dropped into the inbox and `pbw load inbox` (M-2's bill is paid by a
-top-up inside M, so its records are needed to explain that top-up), then `pbw reconcile --month M`.
+the console incentive exports of M-2..M and the payout applications (激励申付 > 申请记录, R11) loaded
+(M-2's bill is paid by a top-up inside M, so its records are needed to explain that top-up), then
+`pbw reconcile --month M`.
 """
 
 from __future__ import annotations
@@ -25,12 +26,13 @@ from finance.invoicing.store import current_lines, list_invoices
 from finance.price_book import load_price_book
 from finance.reconciliation.engine import load_findings
 from pipelines import reporting_commands
-from sandbox.exports import export_incentives
+from sandbox.exports import export_incentives, export_payouts
 from sandbox.server import RunningSandbox
 from tests.e2e.every_yuan import assert_every_yuan, assert_usage_units
 from tests.finance.recon_scoring import finding_keys, latest_run_id, manifest_keys, precision_recall
 from warehouse.connection import writer
 from warehouse.loaders.incentive_records import load_incentives
+from warehouse.loaders.payout_applications import load_payouts
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 11, 10)  # month 2026-10 is final from the 5th of November
@@ -107,6 +109,8 @@ def close_month(box: RunningSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyP
         for month in INCENTIVE_MONTHS:
             path = export_incentives(box.app.world, month, tmp_path / f"incentives-{month}.xlsx", lang="en")
             load_incentives(con, path, partner_domain_id=box.domain_id)
+        payouts = export_payouts(box.app.world, tmp_path / "payout-applications.csv", fmt="csv")
+        load_payouts(con, payouts, partner_domain_id=box.domain_id)
     for name in ("PBW_WAREHOUSE", "PBW_REPORTS", "PBW_INCENTIVE_PLANS"):
         monkeypatch.setenv(name, env[name])
     monkeypatch.delenv("PBW_RECONCILIATION_SETTINGS", raising=False)
@@ -135,7 +139,8 @@ def test_findings_equal_the_manifest(
         assert_every_yuan(con, box.app.world, MONTH)
         assert_usage_units(con, box.app.world, MONTH)
     expected = manifest_keys(manifest)
-    assert len(expected) == 15  # 9 of the distributor, 6 inside its resellers (keys with indirect_partner_id)
+    # 10 of the distributor (R1-R5, R8-R10, R11: a payout above its top-up), 6 inside its resellers
+    assert len(expected) == 16
     assert sum(1 for _, keys in expected if "indirect_partner_id" in dict(keys)) == 6
     assert found == expected, {"extra": found - expected, "missed": expected - found}
     assert precision_recall(found, expected) == (1.0, 1.0)

@@ -38,7 +38,7 @@ def findings(scenario: RunningSandbox) -> dict[tuple[str, str], dict[str, Any]]:
 
 
 def test_manifest_has_one_finding_of_each_kind(findings: dict[tuple[str, str], dict[str, Any]]) -> None:
-    expected = {"R1": 2, "R2": 1, "R3": 1, "R4": 1, "R5": 1, "R8": 1, "R9": 1, "R10": 1}
+    expected = {"R1": 2, "R2": 1, "R3": 1, "R4": 1, "R5": 1, "R8": 1, "R9": 1, "R10": 1, "R11": 1}
     assert Counter(rule for rule, _ in findings) == expected
     for finding in findings.values():
         assert Decimal(finding["left"]) != Decimal(finding["right"])

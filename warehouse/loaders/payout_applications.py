@@ -1,0 +1,152 @@
+"""`billing.incentive_payout_applications`: one payout-applications console export -> the warehouse.
+
+Like incentive details (loaders/incentive_records): a file is merged by application_no (a later export brings
+an application's new status), a person replaces periods with `--replace`, and a merge that would lower a
+loaded period (fewer applications, or less paid) is held. Unreadable files or files without a valid row raise
+ExportFormatError (the inbox rejects them); bad rows go to quarantine.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+from schemas import incentive_payouts
+from schemas.incentive_records import is_period
+from schemas.validation import RuleSettings
+from warehouse.connection import transaction, writer
+from warehouse.console_files import ExportFormatError
+from warehouse.contract import LoadContext, LoadReport, StagedBatch, partition_set
+from warehouse.loaders.incentive_records import (
+    HeldExport,
+    IncentiveLoad,
+    LoadMode,
+    PeriodChange,
+    _reasons_summary,
+)
+from warehouse.parse import INDEX
+from warehouse.payout_export import HeaderAliases, payout_spec, read_payout_export
+from warehouse.replace import delete_partitions, insert_staged, write_audit
+from warehouse.sqlfiles import sql
+from warehouse.staging import Staging, stage_batches, staged_path, staging_dir, validated_batches
+
+
+class HeldPayoutExport(HeldExport):
+    """A merge would lower loaded payout periods; nothing was applied (the inbox holds the file)."""
+
+    def __init__(self, changes: tuple[PeriodChange, ...]) -> None:
+        super().__init__(changes)
+        lowered = "; ".join(c.describe().replace("incentive", "paid") for c in changes if c.lowers)
+        self.args = (
+            f"the file would lower loaded payout periods ({lowered}). A console export may be filtered, so a "
+            "merge never takes applications or paid money away from a period; if the file is a complete "
+            "export of these periods, replace them with it",
+        )
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def stage_payouts(
+    path: Path,
+    stage_dir: Path,
+    context: LoadContext,
+    *,
+    sha256: str | None = None,
+    extra_headers: HeaderAliases | None = None,
+) -> StagedBatch:
+    """Read, validate and stage one payout export; its partitions are the valid periods it contains."""
+    spec = payout_spec(extra_headers)
+    export = read_payout_export(Path(path), sha256, extra_headers)
+    if export.frame.height == 0:
+        raise ExportFormatError(f"{Path(path).name}: the export has no data rows; export it again")
+    periods = sorted({p for p in export.frame.get_column("incentive_period").to_list() if is_period(p)})
+    parts = partition_set(spec, periods)
+    staging = Staging()
+    raws = export.raw_rows
+    batches = validated_batches(
+        [export.frame],
+        spec,
+        incentive_payouts.model(context.settings),
+        incentive_payouts.S_RULES,
+        parts,
+        context,
+        staging,
+        stage_dir,
+        raw_of=lambda row: raws[int(row[INDEX])],
+    )
+    rows = stage_batches(batches, staged_path(stage_dir, spec, context))
+    staging.merge_drift(export.drift)
+    batch = StagedBatch(spec=spec, parts=parts, context=context, rows=rows, **staging.batch_fields())
+    if rows.rows == 0:
+        batch.discard()
+        raise ExportFormatError(
+            f"{Path(path).name}: none of its {batch.rows_in} rows is valid ({_reasons_summary(batch)}); "
+            "nothing was loaded"
+        )
+    return batch
+
+
+def _totals(
+    con: duckdb.DuckDBPyConnection, partner: str, periods: list[str]
+) -> dict[str, tuple[int, Decimal]]:
+    rows = con.execute(sql("select_payout_period_totals"), {"partner": partner, "periods": periods})
+    return {str(p): (int(n), Decimal(total)) for p, n, total in rows.fetchall()}
+
+
+def commit_payouts(
+    target: duckdb.DuckDBPyConnection | Path | str, batch: StagedBatch, mode: LoadMode = "merge"
+) -> IncentiveLoad:
+    """Merge the staged applications by application_no (or replace the file's periods) in one transaction."""
+    if not isinstance(target, duckdb.DuckDBPyConnection):
+        with writer(target) as con:
+            return commit_payouts(con, batch, mode)
+    if batch.rows.path is None:
+        raise ExportFormatError("the export has no valid rows to load")
+    spec, partner = batch.spec, batch.context.partner
+    staged = {"partner": partner, "path": str(batch.rows.path)}
+    with transaction(target) as con:
+        touched = {str(r[0]) for r in con.execute(sql("select_payout_periods_touched"), staged).fetchall()}
+        periods = sorted(touched | set(batch.parts.keys))
+        before = _totals(con, partner, periods)
+        con.execute(sql("delete_payout_ids"), staged)
+        if mode == "replace":
+            delete_partitions(con, spec.table, batch.parts, partner)
+        loaded = insert_staged(con, spec.table, batch.rows)
+        after = _totals(con, partner, periods)
+        zero = (0, Decimal(0))
+        changes = tuple(PeriodChange(p, *before.get(p, zero), *after.get(p, zero)) for p in periods)
+        if mode == "merge" and any(c.lowers for c in changes):
+            raise HeldPayoutExport(changes)
+        if mode == "merge":
+            con.execute(
+                sql("delete_payout_quarantine"),
+                {
+                    **staged,
+                    "dataset": spec.name,
+                    "keys": [q.record_key for q in batch.quarantine if q.record_key is not None],
+                    "raws": [q.raw_record for q in batch.quarantine if q.record_key is None],
+                },
+            )
+        report = write_audit(con, batch, loaded, clear_quarantine=mode == "replace")
+    return IncentiveLoad(report, mode, changes)
+
+
+def load_payouts(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    *,
+    sha256: str | None = None,
+    partner_domain_id: str | None = None,
+    settings: RuleSettings | None = None,
+    mode: LoadMode = "merge",
+    extra_headers: HeaderAliases | None = None,
+    work_dir: Path | None = None,
+) -> LoadReport:
+    """One payout export -> merged into (or, with `mode="replace"`, replacing) its periods."""
+    context = LoadContext.of(None, partner_domain_id, None, settings)
+    with staging_dir(work_dir) as stage_dir:
+        batch = stage_payouts(path, stage_dir, context, sha256=sha256, extra_headers=extra_headers)
+        return commit_payouts(con, batch, mode).report
