@@ -61,9 +61,12 @@ class PartnerCoupons:
         coupons: list[tuple[datetime, dict[str, object]]] = []
         records: list[tuple[datetime, dict[str, object]]] = []
         quota_id = f"QT{Draw(self._config.seed, 'coupon-quota', holder or '').hex(16).upper()}"
-        for customer in self._population.customers_of(holder):
-            # orders up to 3 days after the clock: their coupons are already issued
+        for customer in self._population.customers:
+            # orders up to 3 days after the clock: their coupons are already issued; a coupon belongs to the
+            # holder of its order's day (a customer may change hands during a month)
             for day, order, used in _used_by_order(self._config, customer, last_day + timedelta(days=3)):
+                if self._population.holder_on(customer, day) != holder:
+                    continue
                 issued = beijing_moment(day - timedelta(days=3), 9, 0, customer.index % 60)
                 coupon_id = f"CP{Draw(self._config.seed, 'coupon', order).hex(18).upper()}"
                 paid = day <= last_day

@@ -42,7 +42,7 @@ class Refunds:
         self._cache: dict[date, dict[str, tuple[str | None, list[dict[str, object]]]]] = {}
 
     def by_order(self, last_day: date) -> dict[str, tuple[str | None, list[dict[str, object]]]]:
-        """refund order id -> (holder, refund infos) of every refund visible on `last_day`."""
+        """refund order id -> (holder on the refund's day, refund infos) of every refund by `last_day`."""
         cached = self._cache.get(last_day)
         if cached is not None:
             return cached
@@ -56,7 +56,7 @@ class Refunds:
                         oid = order_id(seed, sub, day)
                         base = order_id(seed, sub, sub.start)
                         out[oid] = (
-                            customer.holder,
+                            self._population.holder_on(customer, day),
                             [_info(f"RF{oid}", refund, customer, sub.resource, base)],
                         )
             cycle = month_of(first)
@@ -66,7 +66,7 @@ class Refunds:
                 for money in events:
                     if money.order_type in REFUND_ORDER_TYPES and money.payment < 0 and money.day <= last_day:
                         info = _info(f"RF{money.trade_id}", -money.payment, customer, money.resource, base)
-                        out[money.trade_id] = (customer.holder, [info])
+                        out[money.trade_id] = (self._population.holder_on(customer, money.day), [info])
                 cycle = shift_cycle(cycle, 1)
         picks = self._picks
         if picks and picks.refund_gap_order in out:

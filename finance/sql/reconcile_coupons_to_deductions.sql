@@ -1,4 +1,6 @@
 -- R8 coupon deductions <-> coupons issued to customers (owner: reconciliation, every-yuan).
+-- Only the distributor's own fee records (indirect_partner_id NULL): money_lists_job sweeps the partner's
+-- own coupons and orders, not each reseller's.
 -- Grain: one row per (cycle, order_id): the order a coupon paid (a coupon names its order; a fee record's
 -- trade_id is its order for new/renewal/change/unsubscribe orders).
 -- Left: sum of fee-record coupon_amount of the month per trade_id.
@@ -9,6 +11,7 @@ WITH deducted AS (
     SELECT trade_id AS order_id, sum(coupon_amount) AS amount, count(*) AS n
     FROM billing.consumption_records
     WHERE bill_cycle = $month AND coupon_amount <> 0
+        AND indirect_partner_id IS NULL  -- the lists are the distributor's own view (not swept per reseller)
     GROUP BY trade_id
 ),
 used AS (

@@ -1,4 +1,6 @@
 -- R9 refund records <-> refund orders (owner: reconciliation, every-yuan).
+-- Only the distributor's own fee records (indirect_partner_id NULL): money_lists_job sweeps the partner's
+-- own coupons and orders, not each reseller's.
 -- Grain: one row per (cycle, order_id) of a refund order (unsubscribe, downgrade, to on-demand).
 -- Left: minus the sum of payment_amount of the month's fee records of the configured refund bill detail
 -- types, per trade_id (the refund order).
@@ -8,6 +10,7 @@ WITH refunded AS (
     SELECT trade_id AS order_id, -sum(payment_amount) AS amount, count(*) AS n
     FROM billing.consumption_records
     WHERE bill_cycle = $month AND list_contains($refund_types, bill_detail_type)
+        AND indirect_partner_id IS NULL  -- the lists are the distributor's own view (not swept per reseller)
     GROUP BY trade_id
 ),
 answered AS (

@@ -1,4 +1,6 @@
 -- R10 RI / savings-plan fees <-> their orders (owner: reconciliation, every-yuan).
+-- Only the distributor's own fee records (indirect_partner_id NULL): money_lists_job sweeps the partner's
+-- own coupons and orders, not each reseller's.
 -- Grain: one row per (cycle, order_id) of a reserved-instance or savings-plan order with fees in the month.
 -- Left: sum of payment_amount of the month's fee records of the configured charging modes and order bill
 -- detail types (their trade_id is the order), per order.
@@ -9,6 +11,7 @@ WITH fees AS (
     SELECT trade_id AS order_id, sum(payment_amount) AS amount, count(*) AS n
     FROM billing.consumption_records
     WHERE bill_cycle = $month
+        AND indirect_partner_id IS NULL  -- the lists are the distributor's own view (not swept per reseller)
         AND list_contains($charging_modes, charging_mode)
         AND list_contains($order_bill_detail_types, bill_detail_type)
     GROUP BY trade_id

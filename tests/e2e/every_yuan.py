@@ -33,8 +33,10 @@ NEW_BALANCE_TYPES = {"BALANCE_TYPE_BONUS", "BALANCE_TYPE_RCASH_COUPON", "BALANCE
 
 
 def assert_every_yuan(con: duckdb.DuckDBPyConnection, world: World, month: str) -> None:
-    """The warehouse holds every new kind of money of `month` exactly as the world serves it."""
-    served = [r for c in world.customers_of(None) for r in world.served_records(c, month)]
+    """The warehouse holds every new kind of money of `month` exactly as the world serves it, over the
+    distributor's own view and every reseller's (each record is served under exactly one holder)."""
+    holders = [None, *(r.indirect_partner_id for r in world.resellers)]
+    served = [r for c in world.customers for r in world.served_records(c, month)]
     kinds: dict[tuple[object, ...], Decimal] = defaultdict(lambda: ZERO)
     splits = {"flexi": ZERO, "stored": ZERO, "debt": ZERO, "writeoff": ZERO}
     for r in served:
@@ -68,8 +70,8 @@ def assert_every_yuan(con: duckdb.DuckDBPyConnection, world: World, month: str) 
 
     sums: dict[tuple[str, str], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO, ZERO])
     details: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for mode in (1, 3, 11):
-        for bill in world.monthly_sums(None, month, mode):
+    for mode, holder in ((m, h) for m in (1, 3, 11) for h in holders):
+        for bill in world.monthly_sums(holder, month, mode):
             total = sums[(str(bill["charge_mode"]), str(bill["bill_type"]))]
             total[0] += bill["amount"]  # type: ignore[operator]
             total[1] += bill.get("debt_amount", ZERO)  # type: ignore[operator]
@@ -100,8 +102,9 @@ def assert_every_yuan(con: duckdb.DuckDBPyConnection, world: World, month: str) 
     write_offs = sum(
         (
             t.change_amount
-            for t in world.month_transactions(None, "BALANCE_TYPE_DEBIT", month)
-            + world.month_transactions(None, "BALANCE_TYPE_CREDIT", month)
+            for holder in holders
+            for balance_type in ("BALANCE_TYPE_DEBIT", "BALANCE_TYPE_CREDIT")
+            for t in world.month_transactions(holder, balance_type, month)
             if t.trade_detail_type == "SOURCE_OPERAIION_BILLREFUND"
         ),
         ZERO,
