@@ -30,7 +30,7 @@ from finance.toml_config import ConfigError
 from pipelines.close_events import report_invoices, report_reconciliation
 from pipelines.instance import get_instance
 from pipelines.partitions import billing_month
-from warehouse.connection import writer
+from warehouse.publish import publishing_writer
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_NO_DATA = 0, 1, 2, 3
 EXIT_CODES = ("exit codes: 0 all matched or within tolerance, 1 unexplained findings, 2 an error "
@@ -69,7 +69,7 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     """Reconcile the month, write the report files and print the summary."""
     try:
         settings = _settings(args)
-        with writer(must_exist=True) as con:
+        with publishing_writer(must_exist=True) as con:
             result = reconcile_month(con, args.month, settings)
             paths = write_report(con, result.run_id, _reports_dir(args), lang=args.lang)
             data = read_report_data(con, result.run_id)
@@ -89,7 +89,7 @@ def cmd_invoice(args: argparse.Namespace) -> int:
     try:
         book = load_price_book(_price_book_path(args.price_book))
         out = _reports_dir(args) / "invoices"
-        with writer(must_exist=True) as con:
+        with publishing_writer(must_exist=True) as con:
             if args.void:
                 void_invoice(con, args.void)
             run = generate_invoices(con, args.month, book, customer_id=args.customer, issue=args.issue)

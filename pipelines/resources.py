@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 import duckdb
 from dagster import ConfigurableResource, get_dagster_logger
 
-from warehouse.connection import say_on_stderr, writer
+from warehouse.connection import say_on_stderr
+from warehouse.publish import publishing_writer
 
 
 class PipelineSettings(ConfigurableResource):
@@ -92,8 +93,11 @@ class WarehouseResource(ConfigurableResource):
 
     @contextmanager
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A migrated writing connection for one load; steps holding it run in the `duckdb_writer` pool."""
-        with writer(self.file, on_wait=tell_waiting) as con:
+        """A migrated writing connection for one load; steps holding it run in the `duckdb_writer` pool.
+
+        After the block the published view follows the commit (`warehouse.publish`), on the same connection.
+        """
+        with publishing_writer(self.file, on_wait=tell_waiting) as con:
             yield con
 
     def spool_dir(self, run_id: str, dataset: str) -> Path:
