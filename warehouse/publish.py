@@ -204,7 +204,8 @@ def publish_changes(
     started = time.perf_counter()
     layout = Layout(root)
     layout.prepare()
-    previous = read_generation(layout.catalog)
+    found = layout.current_catalog()
+    previous = read_generation(found) if found else None
     current = None if full else previous
     number = (previous.number if previous else _newest(layout)) + 1
     sweep_orphans(layout, number)

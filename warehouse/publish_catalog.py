@@ -83,10 +83,8 @@ class Generation:
         return {f for parts in self.files.values() for files in parts.values() for f in files}
 
 
-def read_generation(catalog: Path) -> Generation | None:
-    """The generation a catalog file records, or None when there is none (nothing published yet)."""
-    if not catalog.exists():
-        return None
+def read_generation(catalog: Path) -> Generation:
+    """The generation a catalog file records."""
     con = duckdb.connect(str(catalog), read_only=True)
     try:
         (number,) = con.execute("SELECT generation FROM published.generation").fetchone() or (0,)

@@ -59,6 +59,21 @@ class Layout:
         """The name a file is written under before its rename."""
         return path.with_name(path.name + ".tmp")
 
+    def current_catalog(self) -> Path | None:
+        """The generation file `catalog.duckdb` links to (matched by inode), or None before a first publish.
+
+        Not `catalog.duckdb` itself: DuckDB shares one database instance per path within a process, so a
+        connection held open on it (a notebook, a test) would show this process an old generation.
+        """
+        try:
+            inode = self.catalog.stat().st_ino
+        except FileNotFoundError:
+            return None
+        for path in self.catalogs.glob("*.duckdb"):
+            if path.stat().st_ino == inode:
+                return path
+        return None
+
     def switch(self, staged: Path) -> None:
         """The commit point: `catalog.duckdb` becomes a link of `staged` by one rename (atomic on POSIX)."""
         tmp = self.temporary(self.catalog)
