@@ -40,6 +40,7 @@ PUBLISHED_ENV = "PBW_PUBLISHED"
 PAUSE_ENV = "PBW_PUBLISH_PAUSE_AT"
 """Names a step (`files_written`, `before_switch`) where a publish stops for an hour: crash tests kill it
 there."""
+CHUNK = 8
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
 
@@ -151,9 +152,8 @@ def write_partitions(
         return {"": (str(out),)}
     columns = ", ".join(ident(c) for c in shape.partition_by)
     if parts is None:
-        filters: list[tuple[str, dict[str, object]]] = [("true", {})]
-    else:
-        filters = _filters(shape, parts)
+        parts = _all_partitions(con, shape)
+    filters = _filters(shape, parts)
     for where, params in filters:
         query = sql("copy_partitions").format(
             table=ident(shape.name), filter=where, target=_quoted(target), parts=columns)
@@ -165,8 +165,18 @@ def write_partitions(
     return written
 
 
+def _all_partitions(con: duckdb.DuckDBPyConnection, shape: TableShape) -> set[Partition]:
+    texts = ", ".join(f"CAST({ident(c)} AS VARCHAR)" for c in shape.partition_by)
+    rows = con.execute(sql("select_table_partitions").format(parts=texts, table=ident(shape.name))).fetchall()
+    return {tuple("NULL" if v is None else v for v in row) for row in rows}
+
+
 def _filters(shape: TableShape, parts: Iterable[Partition]) -> list[tuple[str, dict[str, object]]]:
-    """One WHERE per account: its partition values, bounded by a range so zone maps skip row groups."""
+    """One WHERE per account and CHUNK partitions, bounded by a range so zone maps skip row groups.
+
+    Chunks: a COPY keeps a Parquet writer open per partition, and a load's memory limit (128 MB on 2 cores)
+    holds about eight of a wide table's.
+    """
     column = shape.partition_by[-1]
     dtype = shape.type_of(column)
     by_account: dict[str, list[str]] = {}
@@ -178,14 +188,18 @@ def _filters(shape: TableShape, parts: Iterable[Partition]) -> list[tuple[str, d
     out: list[tuple[str, dict[str, object]]] = []
     for account, values in sorted(by_account.items()):
         real = sorted(v for v in values if v != "NULL")
-        if not real:
-            continue
-        params: dict[str, object] = {"low": real[0], "high": real[-1], "values": real}
-        where = values_sql
-        if len(shape.partition_by) == 2:
-            where = f"{ident(shape.partition_by[0])} = $account AND {values_sql}"
-            params["account"] = account
-        out.append((where, params))
+        for start in range(0, len(real), CHUNK):
+            chunk = real[start:start + CHUNK]
+            params: dict[str, object] = {"low": chunk[0], "high": chunk[-1], "values": chunk}
+            where = values_sql
+            if len(shape.partition_by) == 2:
+                where = f"{ident(shape.partition_by[0])} = $account AND {values_sql}"
+                params["account"] = account
+            out.append((where, params))
+        if "NULL" in values:  # rows without a partition value are published too, under col=NULL
+            nulls: dict[str, object] = {"account": account} if len(shape.partition_by) == 2 else {}
+            where = f"{col} IS NULL" + (f" AND {ident(shape.partition_by[0])} = $account" if nulls else "")
+            out.append((where, nulls))
     return out
 
 
