@@ -41,6 +41,8 @@ class SandboxConfig:
     cache_records: int = DEFAULT_CACHE_RECORDS
     warm: tuple[str, ...] = ()
     partner_keys: tuple[tuple[str, str], ...] = ()
+    domain_id: str = SANDBOX_DOMAIN_ID
+    """The partner account this Partner Center serves (a second sandbox plays a second account)."""
 
     def world_config(self) -> WorldConfig:
         return WorldConfig(
@@ -51,7 +53,7 @@ class SandboxConfig:
             first_day=self.first_day,
             scenarios=parse_scenarios(self.scenario),
             scenario_month=self.scenario_month,
-            domain_id=SANDBOX_DOMAIN_ID,
+            domain_id=self.domain_id,
         )
 
     def build_world(self) -> World:

@@ -16,7 +16,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +56,7 @@ class NewLoad:
     """A committed load not yet in the published view: its account and partition labels."""
 
     load_id: str
+    dataset: str
     partner: str
     labels: tuple[str, ...]
 
@@ -90,7 +91,8 @@ def new_loads(con: duckdb.DuckDBPyConnection, current: Generation | None) -> lis
     """Loads in `audit.load_log` that the current generation does not cover."""
     published = sorted(current.loads) if current else []
     rows = con.execute(sql("select_unpublished_loads"), {"published": published}).fetchall()
-    return [NewLoad(load_id, partner or "", tuple(labels or ())) for load_id, partner, labels in rows]
+    return [NewLoad(load_id, dataset, partner or "", tuple(labels or ()))
+            for load_id, dataset, partner, labels in rows]
 
 
 def fingerprint(con: duckdb.DuckDBPyConnection, shape: TableShape) -> str:
@@ -102,21 +104,33 @@ def fingerprint(con: duckdb.DuckDBPyConnection, shape: TableShape) -> str:
     return f"{count}" if shape.has_load_id else f"{count}:{total}"
 
 
-def _label_applies(shape: TableShape, label: str) -> bool:
+def _label_applies(shape: TableShape, load: NewLoad, label: str, columns: Mapping[str, str]) -> bool:
+    """A load's labels name partitions of its dataset's table (`billing.<dataset>`) and of every table
+    partitioned by the same column (the bill history beside the bills); of a dataset without such a
+    table, of every table whose partition column has the label's kind (day or month)."""
     column = shape.partition_by[-1]
+    own = columns.get(load.dataset)
+    if own is not None:
+        return column == own
     dtype = shape.type_of(column)
     return bool(_DAY.match(label)) if dtype == "DATE" else bool(_MONTH.match(label))
 
 
+def dataset_columns(shapes: Sequence[TableShape]) -> dict[str, str]:
+    """Dataset name -> partition column of its table `billing.<dataset>`."""
+    return {s.name.split(".", 1)[1]: s.partition_by[-1]
+            for s in shapes if s.name.startswith("billing.") and s.partition_by}
+
+
 def touched_partitions(
-    con: duckdb.DuckDBPyConnection, shape: TableShape, loads: Sequence[NewLoad]
+    con: duckdb.DuckDBPyConnection, shape: TableShape, loads: Sequence[NewLoad], columns: Mapping[str, str]
 ) -> set[Partition]:
-    """Partitions the loads replaced (their labels, where the kind fits) or wrote rows into."""
+    """Partitions the loads replaced (their labels, where they apply) or wrote rows into."""
     found: set[Partition] = set()
     by_account = len(shape.partition_by) == 2
     for load in loads:
         for label in load.labels:
-            if _label_applies(shape, label):
+            if label != "*" and _label_applies(shape, load, label, columns):
                 found.add((load.partner, label) if by_account else (label,))
     if shape.has_load_id and loads:
         parts = ", ".join(f"CAST({ident(c)} AS VARCHAR)" for c in shape.partition_by)
@@ -225,6 +239,7 @@ def publish_changes(
     sweep_orphans(layout, number)
     loads = new_loads(con, current)
     shapes = table_shapes(con)
+    columns = dataset_columns(shapes)
     gen = Generation(number, loads=(current.loads if current else frozenset()) | {x.load_id for x in loads})
     report = PublishReport(number, len(loads))
     superseded: list[str] = sorted(previous.referenced()) if full and previous else []
@@ -237,7 +252,7 @@ def publish_changes(
         whole = old is None or was_columns != shape.columns_text
         parts: set[Partition] | None = None
         if not whole and shape.partition_by:
-            parts = touched_partitions(con, shape, loads)
+            parts = touched_partitions(con, shape, loads, columns)
             if not parts:
                 gen.files[shape.name] = dict(old or {})
                 continue
