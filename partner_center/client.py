@@ -103,7 +103,9 @@ class PartnerCenterClient:
         return configured or self._limits.get(ep.name, ep.probe_limit or ep.max_limit)
 
     def bucket(self, endpoint: Endpoint) -> TokenBucket:
-        return bucket_for(self._host + endpoint.path, self.settings.rate_limit, self.settings.rate_burst)
+        # one bucket per API per partner account: the gateway counts each account's requests apart
+        key = f"{self._host}{endpoint.path}|{self.settings.domain_id or ''}"
+        return bucket_for(key, self.settings.rate_limit, self.settings.rate_burst)
 
     async def call(self, endpoint: str | Endpoint, params: Mapping[str, object]) -> bytes:
         """One request (with retries); returns the raw JSON body, checked to be complete JSON."""

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 from dagster import ConfigurableResource, get_dagster_logger
 
+from pipelines.accounts import find_account
 from warehouse.connection import say_on_stderr
 from warehouse.publish import publishing_writer
 
@@ -108,15 +109,20 @@ class WarehouseResource(ConfigurableResource):
 
 
 class PartnerCenterResource(ConfigurableResource):
-    """Non-secret overrides of the client settings; `None` keeps what the environment says."""
+    """Non-secret overrides of the client settings; `None` keeps what the environment says.
+
+    `account` names an account of `PBW_ACCOUNTS` (run config of per-account schedules and `--account`): its
+    endpoint, domain id and the credentials read from the variables it names replace the SDK variables.
+    """
 
     endpoint: str | None = None
     rate_limit: float | None = None
     concurrency: int | None = None
+    account: str | None = None
 
     def overrides(self) -> dict[str, str]:
         """Environment-style overrides to apply on top of `os.environ` for the client."""
-        out: dict[str, str] = {}
+        out: dict[str, str] = find_account(self.account).environment() if self.account else {}
         if self.endpoint:
             out["PBW_ENDPOINT"] = self.endpoint
         if self.rate_limit is not None:
