@@ -269,6 +269,13 @@ def publish_changes(
         changed[shape.name] = parts
         report.tables.append(shape.name)
         report.partitions += len(written) if parts is None else len(parts)
+    if previous is not None:  # tables gone from the warehouse (a migration dropped them) leave the view
+        superseded += sorted(f for t, parts in previous.files.items() if t not in gen.files
+                             for fs in parts.values() for f in fs)
+    if not report.tables and not superseded and previous is not None and not layout.dirty.exists():
+        report.generation = previous.number  # nothing changed (a writer that loaded nothing): no generation
+        report.seconds = time.perf_counter() - started
+        return report
     _pause("files_written")
     views = [(s, n, text, c) for s, n, text, c in con.execute(sql("select_publishable_views")).fetchall()]
     staged = layout.catalogs / f"{number:06d}.duckdb"
