@@ -138,15 +138,12 @@ def sync_tables(layout: Layout, gen: Generation, changed: Mapping[str, set[Parti
     for table, parts in changed.items():
         table_dir = layout.tables / table.replace(".", "/")
         files = gen.files.get(table, {})
-        if parts is None:
-            shutil.rmtree(table_dir, ignore_errors=True)
-            wanted = files
-        else:
-            wanted = {p: fs for p, fs in files.items() if partition_of(p) in parts}
-            for stale in _partition_dirs(table_dir):
-                rel = stale.relative_to(table_dir).as_posix()
-                if partition_of(rel) in parts and rel not in wanted:
-                    shutil.rmtree(stale)
+        wanted = files if parts is None else {p: fs for p, fs in files.items() if partition_of(p) in parts}
+        for stale in _partition_dirs(table_dir):  # partitions the load emptied (or a whole rewrite dropped)
+            rel = "" if stale == table_dir else stale.relative_to(table_dir).as_posix()
+            if (parts is None or partition_of(rel) in parts) and rel not in wanted:
+                for file in stale.glob("part-*.parquet"):
+                    file.unlink()
         for part, sources in wanted.items():
             _link_partition(layout, table_dir / part if part else table_dir, sources)
     layout.dirty.unlink()
