@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 import duckdb
 
@@ -40,7 +41,6 @@ PUBLISHED_ENV = "PBW_PUBLISHED"
 PAUSE_ENV = "PBW_PUBLISH_PAUSE_AT"
 """Names a step (`files_written`, `before_switch`) where a publish stops for an hour: crash tests kill it
 there."""
-CHUNK = 8
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
 
@@ -158,24 +158,27 @@ def table_changed(
 def write_partitions(
     con: duckdb.DuckDBPyConnection, shape: TableShape, parts: Iterable[Partition] | None, target: Path
 ) -> dict[str, tuple[str, ...]]:
-    """COPY the rows of `parts` (None: every row) under `target`; returns partition path -> files written."""
+    """COPY the rows of `parts` (None: every partition) under `target`, one file per partition in its hive
+    folder; returns partition path -> files written (a partition left empty by the load has none)."""
     target.mkdir(parents=True, exist_ok=True)
     if not shape.partition_by:
         out = target / "part-0.parquet"
         con.execute(sql("copy_table").format(table=ident(shape.name), target=_quoted(out)))
         return {"": (str(out),)}
-    columns = ", ".join(ident(c) for c in shape.partition_by)
-    if parts is None:
-        parts = _all_partitions(con, shape)
-    filters = _filters(shape, parts)
-    for where, params in filters:
-        query = sql("copy_partitions").format(
-            table=ident(shape.name), filter=where, target=_quoted(target), parts=columns)
-        con.execute(query, params)
+    columns = ", ".join(ident(c) for c, _ in shape.columns if c not in shape.partition_by)
     written: dict[str, tuple[str, ...]] = {}
-    for file in sorted(target.rglob("*.parquet")):
-        key = file.parent.relative_to(target).as_posix()
-        written[key] = (*written.get(key, ()), str(file))
+    for part in sorted(_all_partitions(con, shape) if parts is None else parts):
+        path = "/".join(f"{c}={quote(v, safe='')}" for c, v in zip(shape.partition_by, part, strict=True))
+        out = target / path / "part-0.parquet"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        where, params = _filter(shape, part)
+        query = sql("copy_partition").format(columns=columns, table=ident(shape.name), filter=where,
+                                              target=_quoted(out))
+        (rows,) = con.execute(query, params).fetchone() or (0,)
+        if rows:
+            written[path] = (str(out),)
+        else:
+            out.unlink(missing_ok=True)
     return written
 
 
@@ -185,36 +188,19 @@ def _all_partitions(con: duckdb.DuckDBPyConnection, shape: TableShape) -> set[Pa
     return {tuple("NULL" if v is None else v for v in row) for row in rows}
 
 
-def _filters(shape: TableShape, parts: Iterable[Partition]) -> list[tuple[str, dict[str, object]]]:
-    """One WHERE per account and CHUNK partitions, bounded by a range so zone maps skip row groups.
-
-    Chunks: a COPY keeps a Parquet writer open per partition, and a load's memory limit (128 MB on 2 cores)
-    holds about eight of a wide table's.
-    """
+def _filter(shape: TableShape, part: Partition) -> tuple[str, dict[str, object]]:
+    """WHERE of one partition (an equality on the partition column lets zone maps skip row groups)."""
     column = shape.partition_by[-1]
-    dtype = shape.type_of(column)
-    by_account: dict[str, list[str]] = {}
-    for part in parts:
-        by_account.setdefault(part[0] if len(part) == 2 else "", []).append(part[-1])
-    col = ident(column)
-    values_sql = (f"{col} BETWEEN CAST($low AS {dtype}) AND CAST($high AS {dtype}) "
-                  f"AND {col} IN (SELECT CAST(unnest(CAST($values AS VARCHAR[])) AS {dtype}))")
-    out: list[tuple[str, dict[str, object]]] = []
-    for account, values in sorted(by_account.items()):
-        real = sorted(v for v in values if v != "NULL")
-        for start in range(0, len(real), CHUNK):
-            chunk = real[start:start + CHUNK]
-            params: dict[str, object] = {"low": chunk[0], "high": chunk[-1], "values": chunk}
-            where = values_sql
-            if len(shape.partition_by) == 2:
-                where = f"{ident(shape.partition_by[0])} = $account AND {values_sql}"
-                params["account"] = account
-            out.append((where, params))
-        if "NULL" in values:  # rows without a partition value are published too, under col=NULL
-            nulls: dict[str, object] = {"account": account} if len(shape.partition_by) == 2 else {}
-            where = f"{col} IS NULL" + (f" AND {ident(shape.partition_by[0])} = $account" if nulls else "")
-            out.append((where, nulls))
-    return out
+    params: dict[str, object] = {}
+    if part[-1] == "NULL":
+        where = f"{ident(column)} IS NULL"
+    else:
+        where = f"{ident(column)} = CAST($value AS {shape.type_of(column)})"
+        params["value"] = part[-1]
+    if len(shape.partition_by) == 2:
+        where = f"{ident(shape.partition_by[0])} = $account AND {where}"
+        params["account"] = part[0]
+    return where, params
 
 
 def _quoted(path: Path) -> str:
