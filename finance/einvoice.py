@@ -38,6 +38,8 @@ COLUMNS = (
     "amount_incl_tax",
     "currency",
     "prices_include_tax",
+    "corrects_document_number",
+    "charging_mode",
 )
 
 
@@ -72,6 +74,8 @@ def export_rows(docs: Iterable[InvoiceDocument], book: PriceBook) -> list[tuple[
                     line.gross_amount,
                     doc.currency,
                     "yes" if doc.prices_include_tax else "no",
+                    doc.corrects_invoice_number,
+                    line.charging_mode,
                 )
             )
     return rows

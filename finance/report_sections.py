@@ -1,5 +1,5 @@
 """Parts of the reconciliation report beyond the findings: month over month per customer, the settings as
-a table, chart label widths, and the report's words in Chinese or English (`pbw reconcile --lang`)."""
+a table and chart label widths; the report's words are `finance.labels.word` (`pbw reconcile --lang`)."""
 
 from __future__ import annotations
 
@@ -11,48 +11,9 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from finance.labels import word
 from finance.safe_cells import esc, money
 from warehouse.sqlfiles import sql
-
-WORDS: Mapping[str, tuple[str, str]] = {
-    "totals": ("Key totals", "关键合计"),
-    "per_rule": ("Findings per rule", "各规则核对结果"),
-    "charts": ("Charts", "图表"),
-    "unexplained": ("Unexplained findings", "未解释的差异"),
-    "drilldown": ("R2 drill-down: days that differ", "R2 下钻：存在差异的日期"),
-    "settings": ("Settings of this run", "本次运行的设置"),
-    "settings_note": (
-        "Every rule except R5 is inferred from the API documentation; these are the choices this run made.",
-        "除 R5 外，各规则均由 API 文档推断；以下为本次运行所用的设置。",
-    ),
-    "mom": ("Month over month per customer", "客户环比"),
-    "mom_none": (
-        "No fee records of {previous} in the warehouse: nothing to compare with.",
-        "仓库中没有 {previous} 的费用记录，无法环比。",
-    ),
-    "mom_note": (
-        "Payable amount per service, {previous} vs {month} (Beijing billing months).",
-        "各服务应付金额，{previous} 对比 {month}（北京时间账期）。",
-    ),
-    "service": ("Service", "服务"),
-    "previous": ("Previous", "上月"),
-    "current": ("This month", "本月"),
-    "change": ("Change", "变化"),
-    "trend": ("Trend", "趋势"),
-    "grew": ("grew", "增长"),
-    "shrank": ("shrank", "下降"),
-    "started": ("started", "新增"),
-    "stopped": ("stopped", "停止"),
-    "unchanged": ("unchanged", "持平"),
-    "setting": ("Setting", "设置项"),
-    "value": ("Value", "值"),
-}
-
-
-def word(key: str, lang: str, **values: object) -> str:
-    """A report word in "en" or "zh"."""
-    en, zh = WORDS[key]
-    return (zh if lang == "zh" else en).format(**values)
 
 
 def previous_month(month: str) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import string
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib import resources
@@ -20,23 +19,19 @@ import duckdb
 import polars as pl
 import xlsxwriter
 
+from finance.labels import word
 from finance.reconciliation.engine import OK_STATUSES, STATUSES, load_findings
 from finance.reconciliation.settings import RULES
-from finance.report_sections import (
-    fit_label,
-    month_over_month_html,
-    read_month_over_month,
-    settings_table,
-    text_width,
-    word,
-)
+from finance.report_charts import bar_chart
+from finance.report_sections import month_over_month_html, read_month_over_month, settings_table
 from finance.safe_cells import esc, money, write_cell, write_csv
 from warehouse.sqlfiles import sql
 
 REPORT_STEM = "reconciliation"
 TOP_FINDINGS = 10
 _HEADINGS = ("totals", "per_rule", "charts", "unexplained", "drilldown", "settings", "settings_note", "mom")
-_COLORS = ("#4e79a7", "#f28e2b", "#e15759", "#59a14f")
+_HEADERS = ("rule", "kind", "keys", "left_amount", "right_amount", "difference", "status", "detail")
+_DRILL_HEADERS = ("balance_type", "day", "funded", "paid", "difference")
 
 
 @dataclass(frozen=True)
@@ -70,18 +65,19 @@ class ReportData:
 
     @property
     def verdict(self) -> Verdict:
+        """The verdict in English (the CLI's words)."""
+        return self.verdict_in("en")
+
+    def verdict_in(self, lang: str) -> Verdict:
         """What the month amounts to: no data, nothing compared, all explained or findings to look at."""
         if not self.has_data:
-            return Verdict("empty", f"No data for {self.month}: no consumption records, bills, account "
-                           "transactions or incentives are loaded for it. Load the month first "
-                           "(pbw backfill), then reconcile again.")
+            return Verdict("empty", word("verdict_no_data", lang, month=self.month))
         if self.findings.is_empty():
-            return Verdict("empty", f"Nothing to compare for {self.month}: the rules that ran found no rows "
-                           "on either side. Check the rules of this run and the loaded datasets.")
+            return Verdict("empty", word("verdict_nothing", lang, month=self.month))
         n = self.unexplained.height
         if n:
-            return Verdict("bad", f"{n} unexplained finding(s) need a look.")
-        return Verdict("ok", "Everything matched or is within tolerance.")
+            return Verdict("bad", word("verdict_bad", lang, n=n))
+        return Verdict("ok", word("verdict_ok", lang))
 
     def pending_incentives(self) -> tuple[int, Decimal]:
         """Incentive bills whose due amount is not (fully) paid yet, and how much is still open."""
@@ -92,13 +88,10 @@ class ReportData:
                 count, open_amount = count + 1, open_amount + gap
         return count, open_amount
 
-    def pending_text(self) -> str:
+    def pending_text(self, lang: str = "en") -> str:
         """One plain sentence about incentives due but unpaid, or "" when none are."""
         count, open_amount = self.pending_incentives()
-        if not count:
-            return ""
-        return (f"Incentives pending: {count} incentive bill(s) with CNY {money(open_amount)} due are not "
-                "paid yet (no matching rebate top-up).")
+        return word("pending", lang, n=count, amount=money(open_amount)) if count else ""
 
     @property
     def unexplained(self) -> pl.DataFrame:
@@ -107,7 +100,7 @@ class ReportData:
             pl.col("difference").abs(), descending=True, nulls_last=True
         )
 
-    def totals(self) -> list[tuple[str, Decimal]]:
+    def totals(self, lang: str = "en") -> list[tuple[str, Decimal]]:
         """The key totals: what the month cost, what the bill says, what was found."""
 
         def col_sum(frame: pl.DataFrame, column: str) -> Decimal:
@@ -116,12 +109,12 @@ class ReportData:
 
         r1 = self.findings.filter(pl.col("rule") == "R1")
         return [
-            ("Consumption, resale (fee records)", col_sum(self.daily, "resale_amount")),
-            ("Consumption, referral (fee records)", col_sum(self.daily, "referral_amount")),
-            ("Monthly bill, resale (monthly-sum)", col_sum(r1, "right_amount")),
-            ("R1 difference, detail - bill", col_sum(r1, "difference")),
-            ("Incentives due", col_sum(self.incentives, "due_amount")),
-            ("Incentives paid (matched top-ups)", col_sum(self.incentives, "paid_amount")),
+            (word("total_resale", lang), col_sum(self.daily, "resale_amount")),
+            (word("total_referral", lang), col_sum(self.daily, "referral_amount")),
+            (word("total_bill", lang), col_sum(r1, "right_amount")),
+            (word("total_r1", lang), col_sum(r1, "difference")),
+            (word("total_incentives_due", lang), col_sum(self.incentives, "due_amount")),
+            (word("total_incentives_paid", lang), col_sum(self.incentives, "paid_amount")),
         ]
 
 
@@ -165,131 +158,82 @@ def status_counts(findings: pl.DataFrame) -> dict[str, dict[str, int]]:
     return counts
 
 
-def bar_chart(
-    title: str,
-    labels: Sequence[str],
-    series: Sequence[tuple[str, Sequence[Decimal | None]]],
-    width: int = 520,
-) -> str:
-    """A horizontal (grouped) bar chart as inline SVG; bars left of the zero line are negative.
-
-    The label column is as wide as the longest label (Chinese names count a full em per character), up to
-    240 px; a longer label is cut with an ellipsis and shown whole in the bar's tooltip.
-    """
-    pad, bar_h, gap = 10, 9, 6
-    label_w = int(min(max([60.0, *(text_width(label, 10) + 8 for label in labels)]), 240.0))
-    width = max(width, label_w + 330)
-    values = [float(v or 0) for _, vals in series for v in vals]
-    low, high = min([0.0, *values]), max([0.0, *values])
-    span = (high - low) or 1.0
-    plot_w = width - label_w - 2 * pad - 70
-    group_h = bar_h * len(series) + gap
-    height = 40 + max(len(labels), 1) * group_h + 24
-
-    def x(v: float) -> float:
-        return label_w + pad + (v - low) / span * plot_w
-
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
-        f'aria-label="{esc(title)}">',
-        f'<text x="{pad}" y="18" font-size="14" font-weight="bold">{esc(title)}</text>',
-    ]
-    for i, label in enumerate(labels):
-        y0 = 32 + i * group_h
-        parts.append(
-            f'<text x="{label_w}" y="{y0 + bar_h * len(series) / 2 + 4:.1f}" font-size="10" '
-            f'text-anchor="end">{esc(fit_label(label, 10, label_w - 8))}</text>'
-        )
-        for s, (_, vals) in enumerate(series):
-            v = float(vals[i] or 0)
-            left, right = sorted((x(0.0), x(v)))
-            parts.append(
-                f'<rect x="{left:.1f}" y="{y0 + s * bar_h}" width="{max(right - left, 0.5):.1f}" '
-                f'height="{bar_h - 1}" fill="{_COLORS[s % len(_COLORS)]}"><title>{esc(label)}: '
-                f"{esc(money(vals[i]))}</title></rect>"
-            )
-            parts.append(
-                f'<text x="{right + 3:.1f}" y="{y0 + s * bar_h + bar_h - 1}" font-size="8">'
-                f"{esc(money(vals[i]))}</text>"
-            )
-    zero = x(0.0)
-    bottom = 32 + max(len(labels), 1) * group_h
-    parts.append(
-        f'<line x1="{zero:.1f}" y1="28" x2="{zero:.1f}" y2="{bottom}" stroke="#333" stroke-width="1"/>'
-    )
-    for s, (name, _) in enumerate(series):
-        lx = label_w + pad + s * 150
-        parts.append(
-            f'<rect x="{lx}" y="{bottom + 8}" width="10" height="10" fill="{_COLORS[s % len(_COLORS)]}"/>'
-        )
-        parts.append(f'<text x="{lx + 14}" y="{bottom + 17}" font-size="10">{esc(name)}</text>')
-    if not labels:
-        parts.append(f'<text x="{label_w}" y="44" font-size="11">no data</text>')
-    parts.append("</svg>")
-    return "".join(parts)
-
-
 def _keys_text(keys: str) -> str:
     return ", ".join(f"{k}={v}" for k, v in json.loads(keys).items())
 
 
-def _charts(data: ReportData) -> list[str]:
+def _charts(data: ReportData, lang: str) -> list[str]:
     """The report's charts, those without a bar left out (an empty chart says nothing)."""
     daily = data.daily
     top = data.unexplained.head(TOP_FINDINGS)
+    no_data = word("no_data", lang)
     charts = [
         bar_chart(
-            "Daily consumption (payable, CNY)",
+            word("chart_daily", lang),
             [str(d) for d in daily["day"].to_list()],
-            [("resale", daily["resale_amount"].to_list()), ("referral", daily["referral_amount"].to_list())],
+            [
+                (word("resale", lang), daily["resale_amount"].to_list()),
+                (word("referral", lang), daily["referral_amount"].to_list()),
+            ],
+            no_data=no_data,
         ),
         bar_chart(
-            "R1 variance by customer (detail - bill)",
+            word("chart_variance", lang),
             [
                 n or c
                 for c, n in zip(data.variance["customer_id"], data.variance["customer_name"], strict=True)
             ],
-            [("difference", data.variance["difference"].to_list())],
+            [(word("difference", lang), data.variance["difference"].to_list())],
+            no_data=no_data,
         ),
         bar_chart(
-            f"Top {TOP_FINDINGS} findings by difference",
+            word("chart_top", lang, n=TOP_FINDINGS),
             [f"{r} {_keys_text(k)}" for r, k in zip(top["rule"], top["keys"], strict=True)],
-            [("difference", top["difference"].to_list())],
+            [(word("difference", lang), top["difference"].to_list())],
+            no_data=no_data,
         ),
         bar_chart(
-            "Incentives due vs paid",
+            word("chart_incentives", lang),
             data.incentives["incentive_bill_id"].to_list(),
             [
-                ("due", data.incentives["due_amount"].to_list()),
-                ("paid", data.incentives["paid_amount"].to_list()),
+                (word("due", lang), data.incentives["due_amount"].to_list()),
+                (word("paid", lang), data.incentives["paid_amount"].to_list()),
             ],
+            no_data=no_data,
         ),
     ]
-    sizes = (daily.height, data.variance.height, top.height, data.incentives.height)
+    variance = data.variance.filter(pl.col("difference") != 0).height  # all zero: nothing to draw
+    sizes = (daily.height, variance, top.height, data.incentives.height)
     return [chart for chart, size in zip(charts, sizes, strict=True) if size]
 
 
+def _th(text: str, numeric: bool) -> str:
+    return f'<th class="num">{esc(text)}</th>' if numeric else f"<th>{esc(text)}</th>"
+
+
 def render_html(data: ReportData, generated_at: dt.datetime, lang: str = "en") -> str:
-    """The self-contained report in English or Chinese (`lang`); every value from the data is escaped."""
+    """The self-contained report in English, Chinese or both (`lang`); every value from data is escaped."""
     counts = status_counts(data.findings)
     unexplained = data.unexplained
-    verdict = data.verdict
-    pending = data.pending_text()
+    verdict = data.verdict_in(lang)
+    pending = data.pending_text(lang)
     template = string.Template(
         resources.files("finance").joinpath("templates", "reconciliation.html").read_text(encoding="utf-8")
     )
     finding_rows = (
         "\n".join(
             "<tr>"
-            + "".join(f"<td>{esc(v)}</td>" for v in (row["rule"], row["kind"], _keys_text(row["keys"])))
+            + "".join(
+                f"<td>{esc(v)}</td>" for v in (row["rule"], word(row["kind"], lang), _keys_text(row["keys"]))
+            )
             + "".join(
                 f'<td class="num">{esc(money(row[c]))}</td>'
                 for c in ("left_amount", "right_amount", "difference")
             )
-            + f"<td>{esc(row['status'])}</td><td>{esc(row['detail'])}</td></tr>"
+            + f"<td>{esc(word(row['status'], lang))}</td><td>{esc(row['detail'])}</td></tr>"
             for row in unexplained.iter_rows(named=True)
         )
-        or '<tr><td colspan="8">none</td></tr>'
+        or f'<tr><td colspan="8">{esc(word("none", lang))}</td></tr>'
     )
     drill_rows = (
         "\n".join(
@@ -301,28 +245,38 @@ def render_html(data: ReportData, generated_at: dt.datetime, lang: str = "en") -
             + "</tr>"
             for r in data.drilldown.iter_rows(named=True)
         )
-        or '<tr><td colspan="5">none</td></tr>'
+        or f'<tr><td colspan="5">{esc(word("none", lang))}</td></tr>'
     )
     return template.substitute(
-        title=esc(f"Reconciliation {data.month}"),
-        heading=esc(f"Reconciliation of {data.month}"),
-        verdict_class=verdict.kind,
+        lang="en" if lang == "en" else "zh",
+        title=esc(word("title", lang, month=data.month)),
+        heading=esc(word("heading", lang, month=data.month)),
+        verdict_class="pending" if pending and verdict.kind == "ok" else verdict.kind,  # never green then
         verdict=esc(verdict.text),
         pending=f'<p class="verdict pending" id="pending">{esc(pending)}</p>' if pending else "",
-        run_id=esc(data.run_id),
-        generated_at=esc(generated_at.isoformat(sep=" ", timespec="seconds")),
-        rules=esc(", ".join(data.settings.get("rules", []))),
-        tolerance=esc(data.settings.get("tolerance", "")),
+        run_line=esc(
+            word(
+                "run_line",
+                lang,
+                run_id=data.run_id,
+                generated_at=generated_at.isoformat(sep=" ", timespec="seconds"),
+                rules=", ".join(data.settings.get("rules", [])),
+                tolerance=data.settings.get("tolerance", ""),
+            )
+        ),
         totals_rows="\n".join(
             f'<tr><td>{esc(label)}</td><td class="num">{esc(money(value))}</td></tr>'
-            for label, value in data.totals()
+            for label, value in data.totals(lang)
         ),
-        status_headers="".join(f'<th class="num">{esc(s)}</th>' for s in STATUSES),
+        status_headers=f"<th>{esc(word('rule', lang))}</th>"
+        + "".join(f'<th class="num">{esc(word(s, lang))}</th>' for s in STATUSES),
+        finding_headers="".join(_th(word(h, lang), h in _AMOUNTS) for h in _HEADERS),
+        drill_headers="".join(_th(word(h, lang), i > 1) for i, h in enumerate(_DRILL_HEADERS)),
         status_rows="\n".join(
             f"<tr><td>{esc(rule)}</td>" + "".join(f'<td class="num">{by[s]}</td>' for s in STATUSES) + "</tr>"
             for rule, by in counts.items()
         ),
-        charts="\n".join(_charts(data)),
+        charts="\n".join(_charts(data, lang)),
         finding_rows=finding_rows,
         drill_rows=drill_rows,
         settings=settings_table(data.settings, lang),
@@ -361,11 +315,18 @@ def findings_table(data: ReportData, kind: str) -> pl.DataFrame:
     return pl.DataFrame(columns)
 
 
-def _sheet(book: xlsxwriter.Workbook, name: str, frame: pl.DataFrame, fmt: Any, bold: Any) -> None:
+def _head(key: str, lang: str) -> str:
+    """A sheet name or column header: the key itself in English (stable for imports), else translated."""
+    return key if lang == "en" else word(key, lang)
+
+
+def _sheet(
+    book: xlsxwriter.Workbook, name: str, frame: pl.DataFrame, fmt: Any, bold: Any, lang: str = "en"
+) -> None:
     """A sheet with a bold header, a filter on every column and the header frozen."""
-    sheet = book.add_worksheet(name[:31])
+    sheet = book.add_worksheet(_head(name, lang)[:31])
     for c, column in enumerate(frame.columns):
-        sheet.write_string(0, c, column, bold)
+        sheet.write_string(0, c, _head(column, lang), bold)
         sheet.set_column(c, c, 44 if column == "detail" else 18)
     for r, row in enumerate(frame.iter_rows(), start=1):
         for c, value in enumerate(row):
@@ -374,26 +335,33 @@ def _sheet(book: xlsxwriter.Workbook, name: str, frame: pl.DataFrame, fmt: Any, 
     sheet.freeze_panes(1, 0)
 
 
-def write_xlsx(data: ReportData, path: Path) -> Path:
-    """Summary sheet, then one sheet per finding kind with every compared key (matched ones too)."""
+def write_xlsx(
+    data: ReportData, path: Path, lang: str = "en", created: dt.datetime | None = None
+) -> Path:
+    """Summary sheet, then one sheet per finding kind with every compared key (matched ones too).
+
+    Sheet names and headers are the keys in English (what imports rely on), translated for "zh" and "both".
+    """
     book = xlsxwriter.Workbook(str(path))
+    if created is not None:
+        book.set_properties({"created": created})  # the run's clock, so a replay writes the same bytes
     try:
         fmt = book.add_format({"num_format": "#,##0.00"})
         bold = book.add_format({"bold": True})
-        summary = book.add_worksheet("summary")
+        summary = book.add_worksheet(_head("summary", lang))
         rows: list[tuple[Any, ...]] = [
-            ("item", "value"),
-            ("month", data.month),
-            ("run_id", data.run_id),
-            ("verdict", data.verdict.text),
-            ("unexplained", data.unexplained.height),
+            (_head("item", lang), _head("value", lang)),
+            (_head("month", lang), data.month),
+            (_head("run_id", lang), data.run_id),
+            (_head("verdict", lang), data.verdict_in(lang).text),
+            (_head("unexplained", lang), data.unexplained.height),
             (),
-            *data.totals(),
+            *data.totals(lang),
             (),
-            ("rule", *STATUSES),
+            (_head("rule", lang), *(_head(s, lang) for s in STATUSES)),
             *((rule, *by.values()) for rule, by in status_counts(data.findings).items()),
             (),
-            ("setting", "value"),
+            (_head("setting", lang), _head("value", lang)),
             *(
                 (k, json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v)
                 for k, v in data.settings.items()
@@ -402,14 +370,14 @@ def write_xlsx(data: ReportData, path: Path) -> Path:
         for r, row in enumerate(rows):
             for c, value in enumerate(row):
                 write_cell(summary, r, c, value, fmt)
-        summary.write_string(0, 0, "item", bold)
-        summary.write_string(0, 1, "value", bold)
+        summary.write_string(0, 0, rows[0][0], bold)
+        summary.write_string(0, 1, rows[0][1], bold)
         summary.autofilter(0, 0, len(rows) - 1, 1 + len(STATUSES) - 1)
         summary.freeze_panes(1, 0)
         summary.set_column(0, 0, 36)
         summary.set_column(1, 6, 16)
         for kind in sorted(set(data.findings["kind"].to_list())):
-            _sheet(book, kind, findings_table(data, kind), fmt, bold)
+            _sheet(book, kind, findings_table(data, kind), fmt, bold, lang)
     finally:
         book.close()
     return path
@@ -420,17 +388,24 @@ def _frame_csv(frame: pl.DataFrame, path: Path) -> Path:
 
 
 def write_report(
-    con: duckdb.DuckDBPyConnection, run_id: str, out_dir: Path, lang: str = "en"
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    out_dir: Path,
+    lang: str = "en",
+    generated_at: dt.datetime | None = None,
 ) -> dict[str, Path]:
-    """Write reconciliation.html (in `lang`), reconciliation.xlsx and the CSVs of one run into out_dir."""
+    """Write reconciliation.html (in `lang`), reconciliation.xlsx and the CSVs of one run into out_dir.
+
+    `generated_at` (naive UTC) is the time the HTML states; the CLI passes the run's clock (PBW_TODAY).
+    """
     data = read_report_data(con, run_id)
     out_dir.mkdir(parents=True, exist_ok=True)
     html_path = out_dir / f"{REPORT_STEM}.html"
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    now = generated_at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     html_path.write_text(render_html(data, now, lang), encoding="utf-8")
     return {
         "html": html_path,
-        "xlsx": write_xlsx(data, out_dir / f"{REPORT_STEM}.xlsx"),
+        "xlsx": write_xlsx(data, out_dir / f"{REPORT_STEM}.xlsx", lang, now),
         "findings_csv": _frame_csv(data.findings, out_dir / f"{REPORT_STEM}-findings.csv"),
         "daily_csv": _frame_csv(data.daily, out_dir / f"{REPORT_STEM}-daily-consumption.csv"),
         "variance_csv": _frame_csv(data.variance, out_dir / f"{REPORT_STEM}-variance-by-customer.csv"),

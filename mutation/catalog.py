@@ -150,8 +150,8 @@ INVOICING = (
     Mutation(
         "invoice-vanished-service-not-credited",
         "finance/invoicing/planning.py",
-        "for code in sorted(now.keys() | invoiced.keys()):",
-        "for code in sorted(now.keys()):",
+        "for key in sorted(now.keys() | invoiced.keys()):",
+        "for key in sorted(now.keys()):",
         INVOICE_TESTS,
         "a service removed after issue stays invoiced: no credit note",
     ),
@@ -178,6 +178,22 @@ INVOICING = (
         "AS coupon_amount",
         INVOICE_TESTS,
         "what a stored-value card paid is invoiced again",
+    ),
+    Mutation(
+        "invoice-legacy-lines-compared-per-mode",
+        "finance/invoicing/planning.py",
+        "key = (NO_MODE, line.service_type_code) if by_service else line.key",
+        "key = line.key",
+        ("tests/finance/test_invoice_charge_modes.py",),
+        "upgrading to lines per charging mode credits every issued invoice and debits it again",
+    ),
+    Mutation(
+        "invoice-subtotal-is-the-document-total",
+        "finance/documents_pdf.py",
+        "grid.row((group.subtotal_label, *total_cells(group.lines)), style=SUBTOTAL)",
+        "grid.row((group.subtotal_label, *total_cells(v.doc.lines)), style=SUBTOTAL)",
+        ("tests/finance/test_invoice_charge_modes.py",),
+        "each charging mode's subtotal on the PDF shows the whole invoice",
     ),
     Mutation(
         "invoice-replaced-drafts-kept",

@@ -1,8 +1,13 @@
 """`make demo`: the first-run experience, end to end against a local sandbox.
 
 Starts `pbw sandbox serve` in its own process, backfills the newest final month through Dagster, drops the
-month's incentive console exports into the inbox, reconciles, writes invoices and prints where everything is.
+month's incentive console exports into the inbox, reconciles, issues invoices and prints where everything is.
 It drives the same `pbw` commands a user would type, so the demo cannot drift from the product.
+
+Finance then grants the month's largest customer a retroactive 10% discount (a price book of the demo's own,
+data/demo/price_book.toml) and runs the close again: its invoice is issued and never edited, so the run
+issues a credit note for the difference, in its own number series. Every demo month has one, whatever day
+it plays, with no change to the sandbox world.
 
 The demo plays today's Beijing date, or `PBW_TODAY`: the sandbox clock and every `pbw` step get that date.
 Its month is the newest one that is final on that day (partner bills and incentive exports come out on the
@@ -23,9 +28,12 @@ from zoneinfo import ZoneInfo
 
 from pipelines.partitions import cycle_of, is_final
 from pipelines.resources import PipelineSettings
+from warehouse.connection import reader
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 DEMO_DIR = Path("data/demo")
+EXAMPLE_PRICE_BOOK = Path("config/price_book.example.toml")
+RETROACTIVE_DISCOUNT = "10"  # percent granted after issue, so the demo month has a credit note
 QUERIES = (
     "SELECT bill_cycle, count(*) AS records, sum(payment_amount) AS payable FROM billing.consumption_records "
     "GROUP BY ALL ORDER BY 1",
@@ -95,6 +103,30 @@ def document_paths(folder: Path, month: str) -> list[str]:
     return lines
 
 
+def largest_invoice(warehouse: Path, month: str) -> tuple[str, str]:
+    """(customer_id, name) of the month's largest issued invoice: the customer the demo's discount goes to."""
+    with reader(warehouse) as con:
+        row = con.execute(
+            "SELECT customer_id, customer_name FROM marts.invoices WHERE month = ? AND doc_type = 'invoice' "
+            "AND status = 'issued' ORDER BY gross_amount DESC, customer_id LIMIT 1",
+            [month],
+        ).fetchone()
+    if row is None:
+        raise SystemExit(f"demo: no invoice was issued for {month}; see the `pbw invoice` output above")
+    return str(row[0]), str(row[1])
+
+
+def discounted_price_book(example: Path, customer_id: str, out: Path) -> Path:
+    """The example price book plus a retroactive discount for one customer (in Chinese on its documents)."""
+    out.write_text(
+        example.read_text(encoding="utf-8")
+        + f'\n# Added by the demo: a retroactive discount after the invoice was issued -> a credit note.\n'
+        f'[customers."{customer_id}"]\ndiscount_percent = "{RETROACTIVE_DISCOUNT}"\nlang = "zh"\n',
+        encoding="utf-8",
+    )
+    return out
+
+
 def main() -> int:
     """Run the demo; exit 0 when every step ran (findings in the report are expected and shown)."""
     settings = PipelineSettings.from_env()
@@ -131,7 +163,12 @@ def main() -> int:
         reconcile = pbw("reconcile", "--month", month, env=env, check=False)
         if reconcile.returncode not in (0, 1):
             raise SystemExit(f"demo: reconciliation failed with exit code {reconcile.returncode}")
-        pbw("invoice", "--month", month, "--issue", env=env)
+        pbw("invoice", "--month", month, "--issue", "--price-book", str(EXAMPLE_PRICE_BOOK), env=env)
+        customer_id, name = largest_invoice(Path(env["PBW_WAREHOUSE"]), month)
+        book = discounted_price_book(EXAMPLE_PRICE_BOOK, customer_id, DEMO_DIR / "price_book.toml")
+        print(f"\ndemo: {name} ({customer_id}) is granted a retroactive {RETROACTIVE_DISCOUNT}% discount "
+              f"({book}); its invoice stays as issued, the close issues a credit note.", flush=True)
+        pbw("invoice", "--month", month, "--issue", "--price-book", str(book), env=env)
     finally:
         sandbox.send_signal(signal.SIGTERM)
         sandbox.wait(timeout=30)

@@ -93,7 +93,11 @@ def invoices(
     runs: list[InvoiceRun] = []
     with warehouse.writer() as con:
         for month in context.partition_keys:
-            runs.append(generate_invoices(con, month, price_book, issue=settings.issue_invoices))
+            runs.append(
+                generate_invoices(
+                    con, month, price_book, issue=settings.issue_invoices, now_utc=settings.clock_utc()
+                )
+            )
     return MaterializeResult(metadata=invoices_metadata(runs))
 
 

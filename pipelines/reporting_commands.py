@@ -30,6 +30,7 @@ from finance.toml_config import ConfigError
 from pipelines.close_events import report_invoices, report_reconciliation
 from pipelines.instance import get_instance
 from pipelines.partitions import billing_month
+from pipelines.resources import PipelineSettings
 from warehouse.publish import publishing_writer
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_NO_DATA = 0, 1, 2, 3
@@ -71,7 +72,8 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
         settings = _settings(args)
         with publishing_writer(must_exist=True) as con:
             result = reconcile_month(con, args.month, settings)
-            paths = write_report(con, result.run_id, _reports_dir(args), lang=args.lang)
+            clock = PipelineSettings.from_env().clock_utc()
+            paths = write_report(con, result.run_id, _reports_dir(args), lang=args.lang, generated_at=clock)
             data = read_report_data(con, result.run_id)
         print(summary_text(data, paths))
         report_reconciliation(get_instance(), result, data.data_rows, launched_by="pbw reconcile")
@@ -89,10 +91,13 @@ def cmd_invoice(args: argparse.Namespace) -> int:
     try:
         book = load_price_book(_price_book_path(args.price_book))
         out = _reports_dir(args) / "invoices"
+        clock = PipelineSettings.from_env().clock_utc()
         with publishing_writer(must_exist=True) as con:
             if args.void:
-                void_invoice(con, args.void)
-            run = generate_invoices(con, args.month, book, customer_id=args.customer, issue=args.issue)
+                void_invoice(con, args.void, now_utc=clock)
+            run = generate_invoices(
+                con, args.month, book, customer_id=args.customer, issue=args.issue, now_utc=clock
+            )
             docs = [d for d in list_invoices(con, args.month, args.customer) if d.status != "void"]
             records = {d.customer_id: read_fee_records(con, args.month, d.customer_id) for d in docs}
         for doc in docs:
@@ -132,7 +137,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     rec.add_argument("--plans", help="incentive plans TOML (default PBW_INCENTIVE_PLANS)")
     rec.add_argument("--tolerance", help="CNY difference still counted as matched (default 0.01)")
     rec.add_argument("--out", help="report folder (default PBW_REPORTS/MONTH)")
-    rec.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the HTML report")
+    rec.add_argument(
+        "--lang", choices=LANGS, default="en", help="words of the HTML report and XLSX headers: en, zh, both"
+    )
     rec.set_defaults(func=cmd_reconcile)
     inv = subparsers.add_parser(
         "invoice", help="generate, issue and write a month's customer invoices",

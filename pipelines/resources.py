@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -57,6 +57,13 @@ class PipelineSettings(ConfigurableResource):
         if self.today:
             return date.fromisoformat(self.today)
         return datetime.now(tz=ZoneInfo("Asia/Shanghai")).date()
+
+    def clock_utc(self) -> datetime:
+        """The moment documents and reports are stamped with (naive UTC): noon in Beijing of `PBW_TODAY` when
+        the date is pinned, so a replayed close issues the same dates; else now."""
+        if self.today:
+            return datetime.combine(date.fromisoformat(self.today), time(4, 0))  # 12:00 Beijing
+        return datetime.now(tz=UTC).replace(tzinfo=None)
 
     @property
     def price_book_path(self) -> Path:

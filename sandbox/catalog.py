@@ -116,6 +116,7 @@ PLAN_RATES: dict[str, Decimal] = {
 NO_REBATE_POLICIES = frozenset({"2", "13"})
 
 # Partner account-change codes the world uses (trade_detail_type -> trade_type filter of spec §1.3).
+TD_BERETRIEVE = "SOURCE_OPERATION_BERETRIEVE"  # funds a distributor takes back from a reseller (S)
 TD_RECHARGE = "SOURCE_OPERATION_RECHARGE"
 TD_REBATE = "SOURCE_OPERAIION_RECHARGE_REBATE"
 TD_USAGE = "SOURCE_OPERAIION_USAGE"
@@ -124,6 +125,7 @@ TD_REFUND = "SOURCE_OPERAIION_REFUND"
 TD_BEADJUST = "SOURCE_OPERATION_BEADJUST"
 TD_TRANS = "SOURCE_OPERATION_TRANS"
 TRADE_TYPE_OF: dict[str, str] = {
+    TD_BERETRIEVE: "BERETRIEVE",
     TD_RECHARGE: "RECHARGE",
     TD_REBATE: "RECHARGE",
     TD_USAGE: "DEDEUCT",

@@ -24,6 +24,17 @@ DEFAULT_PORT = int(SANDBOX_DEFAULT_URL.rsplit(":", 1)[1])
 def _world_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=42, help="world seed (same seed, same bytes)")
     parser.add_argument("--customers", type=int, default=30, help="direct customers of the partner")
+    parser.add_argument("--resellers", type=int, default=3, help="resellers (云经销商) of the distributor")
+    parser.add_argument(
+        "--customers-per-reseller", type=int, default=3, help="customers each reseller holds for good"
+    )
+    parser.add_argument(
+        "--movers",
+        type=int,
+        default=0,
+        help="resale customers that change hands every month (0-3: distributor<->reseller, "
+        "reseller<->reseller, a tour of all)",
+    )
     parser.add_argument("--scenario", default="", help="reconciliation, restatement or both, comma-separated")
     parser.add_argument(
         "--today",
@@ -43,6 +54,9 @@ def _config(args: argparse.Namespace, **extra: Any) -> SandboxConfig:
     return SandboxConfig(
         seed=args.seed,
         customers=args.customers,
+        resellers=args.resellers,
+        customers_per_reseller=args.customers_per_reseller,
+        movers=args.movers,
         scenario=args.scenario,
         today=args.today,
         records_per_day=args.records_per_day,
@@ -66,6 +80,8 @@ def _serve(args: argparse.Namespace) -> int:
         )
         config.fault_plan()
         config.world_config()
+        if config.resellers < 0 or config.customers_per_reseller < 0 or not 0 <= config.movers <= 3:
+            raise ValueError("--resellers and --customers-per-reseller must be >= 0, --movers within 0-3")
         if config.cache_records < 1:
             raise ValueError("--cache-records must be at least 1")
         for month in config.warm:

@@ -22,6 +22,9 @@ class SandboxConfig:
     `ak_lockout` (off by default so one test's bad signatures cannot lock the shared demo AK) locks an AK
     for 5 minutes after 5 consecutive signature failures, as the real gateway does. `partner_keys` are more
     AK/SK pairs of the demo partner's IAM users (same domain): they share its rate limit (spec §5).
+    `resellers` x `customers_per_reseller` customers belong to resellers; `movers` (at most 3, and at most
+    the number of resellers) more change hands every month (see `sandbox.associations`); 0 keeps every
+    customer with one holder.
     """
 
     host: str = "127.0.0.1"
@@ -41,6 +44,9 @@ class SandboxConfig:
     cache_records: int = DEFAULT_CACHE_RECORDS
     warm: tuple[str, ...] = ()
     partner_keys: tuple[tuple[str, str], ...] = ()
+    resellers: int = 3
+    customers_per_reseller: int = 3
+    movers: int = 0
     domain_id: str = SANDBOX_DOMAIN_ID
     """The partner account this Partner Center serves (a second sandbox plays a second account)."""
 
@@ -51,6 +57,9 @@ class SandboxConfig:
             records_per_day=self.records_per_day,
             late_share=self.late_share,
             first_day=self.first_day,
+            resellers=self.resellers,
+            customers_per_reseller=self.customers_per_reseller,
+            movers=self.movers,
             scenarios=parse_scenarios(self.scenario),
             scenario_month=self.scenario_month,
             domain_id=self.domain_id,

@@ -4,12 +4,13 @@ consumption account changes per (holder, balance type) and incentive bases per d
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
 from sandbox import catalog as cat
+from sandbox.associations import Pieces
 from sandbox.model import ZERO, Customer, FeeRecord, Pending
 
 
@@ -26,10 +27,14 @@ class CycleScans:
     """Scans per cycle (kept: small, and never clock-bound)."""
 
     def __init__(
-        self, customers: list[Customer], records: Callable[[Customer, str], list[FeeRecord]]
+        self,
+        customers: list[Customer],
+        records: Callable[[Customer, str], list[FeeRecord]],
+        pieces: Pieces = lambda customer, records, cycle: [(customer, records)],
     ) -> None:
         self._customers = customers
         self._records = records
+        self._pieces = pieces
         self._scans: dict[str, CycleScan] = {}
 
     def scan(self, cycle: str) -> CycleScan:
@@ -40,10 +45,9 @@ class CycleScans:
             return found
         changes: dict[tuple[str | None, str], list[Pending]] = defaultdict(list)
         bases: dict[int, dict[str, Decimal]] = {}
-        for customer in self._customers:
+        for customer, records in self._resale_pieces(cycle):
             if customer.association_type != "2":
                 continue
-            records = self._records(customer, cycle)
             for balance_type, split in (("BALANCE_TYPE_DEBIT", "cash"), ("BALANCE_TYPE_CREDIT", "credit")):
                 out = changes[(customer.holder, balance_type)]
                 usage: dict[date, tuple[datetime, Decimal]] = {}
@@ -69,3 +73,9 @@ class CycleScans:
                 bases[customer.index] = customer_bases
         found = self._scans[cycle] = CycleScan(dict(changes), bases)
         return found
+
+    def _resale_pieces(self, cycle: str) -> Iterator[tuple[Customer, list[FeeRecord]]]:
+        """Every resale customer's cycle cut per holder (a mover's month is one piece per holder)."""
+        for whole in self._customers:
+            if whole.association_type == "2":
+                yield from self._pieces(whole, self._records(whole, cycle), cycle)

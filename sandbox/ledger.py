@@ -15,6 +15,7 @@ from sandbox.incentives import Incentives
 from sandbox.model import Q2, ZERO, Pending, Transaction, WorldConfig
 from sandbox.population import Population
 from sandbox.record_cache import KEPT_VIEWS
+from sandbox.reseller_funds import ResellerFunds
 from sandbox.scenarios import ScenarioPicks
 
 
@@ -33,7 +34,9 @@ class Ledger:
         scans: CycleScans,
         incentives: Incentives,
         picks: ScenarioPicks | None,
+        funds: ResellerFunds | None = None,
     ) -> None:
+        self._funds = funds
         self._config = config
         self._population = population
         self._scans = scans
@@ -55,6 +58,8 @@ class Ledger:
             allocation = self.allocation(holder, cycle)
             if balance_type == "BALANCE_TYPE_DEBIT" and allocation is not None:
                 changes.append(allocation)
+            if balance_type == "BALANCE_TYPE_DEBIT" and self._funds is not None:
+                changes += self._funds.changes(holder, cycle, self.month_transactions)
             if balance_type == "BALANCE_TYPE_DEBIT" and holder is None:
                 paid_month = shift_cycle(cycle, -2)
                 bill = self._incentives.bill_total(paid_month)
@@ -91,8 +96,8 @@ class Ledger:
 
     def allocation(self, holder: str | None, cycle: str) -> Pending | None:
         """The month's allocation to one resale customer (BEADJUST, 2nd of the month 14:00 Beijing)."""
-        resale = [c for c in self._population.customers_of(holder) if c.association_type == "2"]
         day = month_start(cycle) + timedelta(days=1)
+        resale = [c for c in self._population.customers_on(holder, day) if c.association_type == "2"]
         if not resale or day < self._config.first_day:
             return None
         target = resale[day.month % len(resale)]

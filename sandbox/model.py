@@ -26,6 +26,7 @@ class WorldConfig:
     first_day: date = date(2025, 6, 1)
     resellers: int = 3
     customers_per_reseller: int = 3
+    movers: int = 0
     scenarios: frozenset[str] = frozenset()
     scenario_month: str | None = None
     domain_id: str = ""

@@ -3,11 +3,12 @@ subscriptions, all drawn from the seed alone."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from sandbox import catalog as cat
+from sandbox.associations import Associations, Mover, mover_sequences
 from sandbox.billing_calendar import beijing_moment
 from sandbox.draw import Draw
 from sandbox.model import ZERO, Customer, Reseller, Resource, Subscription, WorldConfig
@@ -39,6 +40,25 @@ def make_customers(config: WorldConfig, resellers: list[Reseller]) -> list[Custo
     for reseller in resellers:
         holders += [reseller.indirect_partner_id] * config.customers_per_reseller
     return [make_customer(config, i, holder) for i, holder in enumerate(holders)]
+
+
+def make_movers(
+    config: WorldConfig, resellers: list[Reseller], first_index: int
+) -> list[tuple[Customer, Mover]]:
+    """Resale customers that change hands every month (see `associations`); their `holder` is the first
+    reseller they belong to, so `customers_of(None)` (incentives, scenario picks) never holds a mover."""
+    out = []
+    for k, (holders, day) in enumerate(mover_sequences(resellers, config.movers)):
+        home = next(h for h in holders if h is not None)
+        customer = make_customer(config, first_index + k, home)
+        customer = replace(
+            customer,
+            association_type="2",
+            account_name=f"pbw_mover_{k + 1:02d}",
+            associated_on=beijing_moment(config.first_day - timedelta(days=90 + k), 9, 0, 0),
+        )
+        out.append((customer, Mover(customer.customer_id, holders, day)))
+    return out
 
 
 def make_customer(config: WorldConfig, index: int, holder: str | None) -> Customer:
@@ -134,6 +154,7 @@ class Population:
 
     resellers: list[Reseller]
     customers: list[Customer]
+    associations: Associations = field(default_factory=lambda: Associations(date.min, []))
     customer_by_id: dict[str, Customer] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -142,10 +163,20 @@ class Population:
     @classmethod
     def generate(cls, config: WorldConfig) -> Population:
         resellers = make_resellers(config)
-        return cls(resellers, make_customers(config, resellers))
+        customers = make_customers(config, resellers)
+        movers = make_movers(config, resellers, len(customers))
+        associations = Associations(config.first_day, [m for _, m in movers])
+        return cls(resellers, customers + [c for c, _ in movers], associations)
 
     def customers_of(self, holder: str | None) -> list[Customer]:
         return [c for c in self.customers if c.holder == holder]
+
+    def holder_on(self, customer: Customer, day: date) -> str | None:
+        return self.associations.holder_on(customer, day)
+
+    def customers_on(self, holder: str | None, day: date) -> list[Customer]:
+        """The customers the holder has on a Beijing day (movers included while it holds them)."""
+        return [c for c in self.customers if self.associations.holder_on(c, day) == holder]
 
     def holder_known(self, holder: str | None) -> bool:
         return holder is None or any(r.indirect_partner_id == holder for r in self.resellers)

@@ -12,7 +12,8 @@ from sandbox.population import Population
 
 
 def describe(config: WorldConfig, today: date, last_day: date, population: Population) -> dict[str, object]:
-    """The /_sandbox/world summary: who exists, which days are served, the plan table."""
+    """The /_sandbox/world summary: who exists (a mover under its holder of the last served day, and how it
+    moves), which days are served, the plan table."""
     return {
         "seed": config.seed,
         "domain_id": config.domain_id,
@@ -27,13 +28,25 @@ def describe(config: WorldConfig, today: date, last_day: date, population: Popul
                 "account_name": c.account_name,
                 "customer": c.name,
                 "association_type": c.association_type,
-                "indirect_partner_id": c.holder,
+                "indirect_partner_id": population.holder_on(c, last_day),
                 "funding": c.funding,
                 "associated_on": utc_text(c.associated_on),
             }
             for c in population.customers
         ],
         "resellers": [r.to_json() for r in population.resellers],
+        "movers": [
+            {
+                "customer_id": m.customer_id,
+                "indirect_partner_ids": list(m.holders),
+                "move_day": m.day,
+                "history": [
+                    s.to_json() for s in population.associations.history(c, config.first_day, last_day)
+                ],
+            }
+            for c in population.customers
+            if (m := population.associations.mover(c)) is not None
+        ],
         "plans": plan_table(),
         "policies": [
             {

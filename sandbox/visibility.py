@@ -4,11 +4,12 @@ with visible consumption, from one pass over every customer's records (kept per 
 from __future__ import annotations
 
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from sandbox.associations import Pieces
 from sandbox.model import ZERO, Customer, FeeRecord
 from sandbox.record_cache import KEPT_VIEWS
 from sandbox.scenarios import ScenarioPicks
@@ -22,6 +23,7 @@ class VisibleCycle:
 
     sums: dict[tuple[str | None, int], list[dict[str, object]]]
     consuming: list[str]
+    consuming_of: dict[str | None, list[str]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -62,6 +64,9 @@ def sum_rows(groups: dict[SumKey, _SumGroup], charge_mode: int) -> list[dict[str
     return out
 
 
+Groups = dict[tuple[str | None, int], dict[SumKey, _SumGroup]]
+
+
 class VisibleViews:
     """Monthly sums and consuming customers per cycle and clock day; the R1 bill delta added when picked."""
 
@@ -70,10 +75,14 @@ class VisibleViews:
         customers: list[Customer],
         records: Callable[[Customer, str], list[FeeRecord]],
         picks: ScenarioPicks | None,
+        pieces: Pieces = lambda customer, records, cycle: [(customer, records)],
+        adjust: Callable[[str, Groups], None] = lambda cycle, groups: None,
     ) -> None:
         self._customers = customers
         self._records = records
         self._picks = picks
+        self._pieces = pieces
+        self._adjust = adjust
         self._visible: OrderedDict[tuple[str, date], VisibleCycle] = OrderedDict()
         self._settled: dict[str, date] = {}
 
@@ -87,15 +96,14 @@ class VisibleViews:
             self._visible.move_to_end((cycle, day))
             return found
         groups: dict[tuple[str | None, int], dict[SumKey, _SumGroup]] = defaultdict(dict)
-        consuming: list[str] = []
+        consuming_of: dict[str | None, list[str]] = defaultdict(list)
         last_visible = date.min
-        for customer in self._customers:
-            records = self._records(customer, cycle)
+        for customer, records in self._held_pieces(cycle):
             if records:
                 last_visible = max(last_visible, max(r.visible_from for r in records))
             visible = [r for r in records if r.visible_from <= today]
-            if customer.holder is None and visible:
-                consuming.append(customer.customer_id)
+            if visible:
+                consuming_of[customer.holder].append(customer.customer_id)
             if customer.association_type != "2":
                 continue
             for rec in visible:
@@ -122,12 +130,19 @@ class VisibleViews:
             if key in by_key:
                 by_key[key].amount += picks.bill_delta
                 by_key[key].details["BALANCE_TYPE_COUPON"] += picks.bill_delta
+        self._adjust(cycle, groups)
         found = VisibleCycle(
             sums={(holder, mode): sum_rows(by_key, mode) for (holder, mode), by_key in groups.items()},
-            consuming=consuming,
+            consuming=consuming_of.get(None, []),
+            consuming_of=dict(consuming_of),
         )
         self._settled[cycle] = last_visible
         self._visible[(cycle, min(today, last_visible))] = found
         while len(self._visible) > KEPT_VIEWS:
             self._visible.popitem(last=False)
         return found
+
+    def _held_pieces(self, cycle: str) -> Iterator[tuple[Customer, list[FeeRecord]]]:
+        """Every customer's cycle, cut per holder (a mover's month is two pieces, one per holder)."""
+        for whole in self._customers:
+            yield from self._pieces(whole, self._records(whole, cycle), cycle)

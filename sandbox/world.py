@@ -20,21 +20,27 @@ every reconciliation rule of ARCHITECTURE.md holds exactly unless a scenario bre
   payment_amount, incentive = base x plan rate (half-up, 2 dp); one bill per month, paid (已完成) once its
   top-up is visible.
 
+- resellers (the distributor world, ARCHITECTURE.md): each holder (the distributor, or a reseller by
+  `indirect_partner_id`) sees a customer's records, monthly sums, orders and consumption account changes only
+  for the days it held it (`associations`), so every rule above holds per holder; the distributor allocates
+  funds to its resellers (their recharges) and reclaims some (`reseller_funds`), and issues them quotas.
+
 `World` is the facade over the modules that hold each idea (map in `sandbox/__init__.py`); it owns the clock.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
 from time import perf_counter
 
 from sandbox import catalog as cat
-from sandbox import planning
-from sandbox.billing_calendar import beijing_today
+from sandbox import planning, reseller_scenarios
+from sandbox.billing_calendar import BEIJING_OFFSET, beijing_today
 from sandbox.cycle_scan import CycleScans
+from sandbox.distributor import RESELLERS, Distributor, ResellerPicks
 from sandbox.fee_records import FeeRecordMaker
 from sandbox.incentives import Incentives, month_final
 from sandbox.ledger import Ledger
@@ -62,6 +68,7 @@ class World:
         self.customers = self.population.customers
         self.customer_by_id = self.population.customer_by_id
         self.picks: ScenarioPicks | None = None
+        self.reseller_picks: ResellerPicks | None = None
         self.restatement: Restatement | None = None
         self._assemble(FeeRecordMaker(config))
         if config.scenarios:
@@ -80,16 +87,24 @@ class World:
         generate = partial(maker.cycle, hidden_id=hidden)
         self._records = RecordCache(generate, self.cache_records, self.drift_records, duplicate)
         records = self._records.records
-        self._views = VisibleViews(population.customers, records, picks)
-        scans = CycleScans(population.customers, records)
+        self.distributor = Distributor(self.config, population, self.reseller_picks, self.allocation)
+        self._views = VisibleViews(
+            population.customers, records, picks, population.associations.pieces, self.distributor.adjust_sums
+        )
+        scans = CycleScans(population.customers, records, population.associations.pieces)
         self._incentives = Incentives(self.config, population.customers_of(None), scans, picks)
-        self._ledger = Ledger(self.config, population, scans, self._incentives, picks)
+        self._ledger = Ledger(self.config, population, scans, self._incentives, picks, self.distributor.funds)
         self._orders = Orders(self.config, population)
 
     def _plan_scenarios(self) -> None:
         month = planning.scenario_month(self.config, self.today)
         self.restatement = planning.plan_restatement(self.config, self.population, month)
         self._assemble(FeeRecordMaker(self.config, self.restatement))
+        if RESELLERS in self.config.scenarios:
+            self.reseller_picks = reseller_scenarios.pick(
+                self.config, self.population, month, self.cycle_records
+            )
+            self._assemble(self._maker)
         if RECONCILIATION not in self.config.scenarios:
             return
         picks, chosen = planning.pick_reconciliation(
@@ -106,6 +121,10 @@ class World:
 
     def holder_known(self, holder: str | None) -> bool:
         return self.population.holder_known(holder)
+
+    def customers_now(self, holder: str | None) -> list[Customer]:
+        """The holder's customers on the clock's last served day (movers where they are then)."""
+        return self.population.customers_on(holder, self.last_day)
 
     @property
     def last_day(self) -> date:
@@ -132,14 +151,19 @@ class World:
         drift.append(rec)
         return rec
 
-    def consumption_customers(self, cycle: str) -> list[str]:
-        return self._views.view(cycle, self.today).consuming
+    def consumption_customers(self, cycle: str, holder: str | None = None) -> list[str]:
+        """Customers with visible consumption on days the holder held them (moved away or not)."""
+        return self._views.view(cycle, self.today).consuming_of.get(holder, [])
 
     def monthly_sums(self, holder: str | None, cycle: str, charge_mode: int) -> list[dict[str, object]]:
         return self._views.view(cycle, self.today).sums.get((holder, charge_mode), [])
 
     def allocation(self, holder: str | None, cycle: str) -> Pending | None:
         return self._ledger.allocation(holder, cycle)
+
+    def fund_moves(self, cycle: str) -> list[Pending]:
+        """The distributor's allocations to and reclaims from its resellers in a month."""
+        return self.distributor.funds.changes(None, cycle, self._ledger.month_transactions)
 
     def month_transactions(self, holder: str | None, balance_type: str, cycle: str) -> list[Transaction]:
         return self._ledger.month_transactions(holder, balance_type, cycle)
@@ -153,7 +177,19 @@ class World:
         return self._ledger.balance(holder, balance_type, self.last_day)
 
     def orders(self, holder: str | None) -> list[dict[str, object]]:
-        return self._orders.orders(holder, self.today)
+        """The holder's customers' orders; a mover's order belongs to its holder on the payment day."""
+        associations = self.population.associations
+        if not any(associations.is_mover(c) for c in self.customers):
+            return self._orders.orders(holder, self.today)
+        homes = [None, *(r.indirect_partner_id for r in self.resellers)]
+        found = [
+            order
+            for home in homes
+            for order in self._orders.orders(home, self.today)
+            if associations.holder_on(self.customer_by_id[str(order["customer_id"])], _paid_on(order))
+            == holder
+        ]
+        return sorted(found, key=lambda o: (str(o["payment_time"]), str(o["order_id"])))
 
     def incentive_bill_id(self, month: str) -> str:
         return self._incentives.bill_id(month)
@@ -171,7 +207,8 @@ class World:
         return month_final(month, self.today)
 
     def manifest(self) -> dict[str, object]:
-        return planning.manifest(self.config, self.picks, self.restatement)
+        found = planning.manifest(self.config, self.picks, self.restatement)
+        return reseller_scenarios.extend_manifest(self, found)
 
     def describe(self) -> dict[str, object]:
         return describe(self.config, self.today, self.last_day, self.population)
@@ -194,3 +231,8 @@ class World:
             "cache_records": self.cache_records,
             "seconds": round(perf_counter() - started, 3),
         }
+
+
+def _paid_on(order: dict[str, object]) -> date:
+    """An order's payment day in Beijing."""
+    return (datetime.fromisoformat(str(order["payment_time"]).removesuffix("Z")) + BEIJING_OFFSET).date()

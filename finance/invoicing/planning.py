@@ -56,9 +56,13 @@ def quantize(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+LineKey = tuple[int, str]  # (charging mode, service_type_code): the grain of an invoice line
+NO_MODE = -1  # the charging-mode key of lines issued before lines carried one
+
+
 @dataclass(frozen=True)
 class InvoiceLine:
-    """One service on an invoice; every amount already rounded to the cent."""
+    """One service in one charging mode on an invoice; every amount already rounded to the cent."""
 
     service_type_code: str
     service_type_name: str
@@ -74,6 +78,12 @@ class InvoiceLine:
     tax_amount: Decimal
     gross_amount: Decimal
     tax_rate: Decimal = Decimal(0)
+    charging_mode: int | None = None  # 1 yearly/monthly, 3 on-demand, 10 reserved instance, 11 savings plan
+
+    @property
+    def key(self) -> LineKey:
+        """What a correction compares: the same service in the same charging mode."""
+        return (NO_MODE if self.charging_mode is None else self.charging_mode, self.service_type_code)
 
     def minus(self, other: InvoiceLine | None) -> InvoiceLine:
         """This line less what was already invoiced for the same service."""
@@ -85,6 +95,7 @@ class InvoiceLine:
             self.service_type_name or other.service_type_name,
             **amounts,
             tax_rate=self.tax_rate,
+            charging_mode=self.charging_mode,
         )
 
     @property
@@ -124,6 +135,7 @@ def price_line(
     rule: PriceRule,
     tax: TaxPolicy = TaxPolicy(),
     funding: Funding = Funding(),
+    charging_mode: int | None = None,
 ) -> InvoiceLine:
     """A line from exact warehouse sums: net = payment - coupons, the price rule, rounding, then VAT."""
     net_exact = payment - coupons
@@ -147,6 +159,7 @@ def price_line(
         tax_amount=tax_amount,
         gross_amount=gross,
         tax_rate=rate,
+        charging_mode=charging_mode,
     )
 
 
@@ -171,6 +184,7 @@ class InvoiceDocument:
     prices_include_tax: bool = False
     payment_terms_days: int = 30
     due_date: dt.date | None = None
+    corrects_invoice_number: str | None = None  # what the customer knows the corrected invoice by
 
     def total(self, field: str) -> Decimal:
         """Sum of a rounded line amount: the document total is by construction the sum of its lines."""
@@ -201,6 +215,7 @@ class BasisRow:
     payment_amount: Decimal
     cash_amount: Decimal = Decimal(0)
     credit_amount: Decimal = Decimal(0)
+    charging_mode: int | None = None
 
 
 @dataclass(frozen=True)
@@ -229,6 +244,7 @@ def customer_lines(basis: Iterable[BasisRow], price_book: PriceBook) -> dict[str
             rule,
             price_book.tax,
             Funding(row.cash_amount, row.credit_amount),
+            row.charging_mode,
         )
         out.setdefault(cid, (name, []))[1].append(line)
     return {cid: CustomerLines(name, tuple(lines)) for cid, (name, lines) in out.items()}
@@ -242,6 +258,7 @@ def content_hash(doc_type: str, price_rule: str, customer_name: str, lines: Iter
         "customer_name": customer_name,
         "lines": [
             [
+                line.charging_mode,
                 line.service_type_code,
                 line.service_type_name,
                 str(line.tax_rate),
@@ -253,40 +270,58 @@ def content_hash(doc_type: str, price_rule: str, customer_name: str, lines: Iter
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
-def invoiced_so_far(issued: Iterable[InvoiceDocument]) -> dict[str, InvoiceLine]:
-    """What a customer was invoiced so far: the lines of its issued documents summed per service."""
-    names: dict[str, list[str]] = {}
-    rates: dict[str, Decimal] = {}
-    sums: dict[str, list[Decimal]] = {}
-    for doc in issued:
-        for line in doc.lines:
-            code = line.service_type_code
-            names.setdefault(code, []).append(line.service_type_name)
-            rates[code] = line.tax_rate
-            acc = sums.setdefault(code, [Decimal(0)] * len(MONEY_FIELDS))
-            for i, f in enumerate(MONEY_FIELDS):
-                acc[i] += getattr(line, f)
+def summed(lines: Iterable[InvoiceLine], by_service: bool = False) -> dict[LineKey, InvoiceLine]:
+    """Lines summed per (charging mode, service), or per service alone with no mode (`by_service`)."""
+    names: dict[LineKey, list[str]] = {}
+    rates: dict[LineKey, Decimal] = {}
+    modes: dict[LineKey, int | None] = {}
+    sums: dict[LineKey, list[Decimal]] = {}
+    for line in lines:
+        key = (NO_MODE, line.service_type_code) if by_service else line.key
+        names.setdefault(key, []).append(line.service_type_name)
+        rates[key] = line.tax_rate
+        modes[key] = None if by_service else line.charging_mode
+        acc = sums.setdefault(key, [Decimal(0)] * len(MONEY_FIELDS))
+        for i, f in enumerate(MONEY_FIELDS):
+            acc[i] += getattr(line, f)
     return {
-        code: InvoiceLine(
-            code, max(names[code]), **dict(zip(MONEY_FIELDS, sums[code], strict=True)), tax_rate=rates[code]
+        key: InvoiceLine(
+            key[1],
+            max(names[key]),
+            **dict(zip(MONEY_FIELDS, sums[key], strict=True)),
+            tax_rate=rates[key],
+            charging_mode=modes[key],
         )
-        for code in sorted(sums)
+        for key in sorted(sums)
     }
 
 
+def invoiced_so_far(issued: Iterable[InvoiceDocument]) -> dict[LineKey, InvoiceLine]:
+    """What a customer was invoiced so far: the lines of its issued documents summed per line key."""
+    return summed(line for doc in issued for line in doc.lines)
+
+
 def difference(
-    current: tuple[InvoiceLine, ...], invoiced: Mapping[str, InvoiceLine]
+    current: tuple[InvoiceLine, ...], invoiced: Mapping[LineKey, InvoiceLine]
 ) -> tuple[InvoiceLine, ...]:
-    """Per service: now minus already invoiced, services that vanished included; zero lines dropped."""
-    now = {line.service_type_code: line for line in current}
+    """Per line key: now minus already invoiced, lines that vanished included; zero lines dropped.
+
+    Documents issued before lines carried a charging mode are compared per service (the current lines
+    summed per service), so the upgrade itself corrects nothing.
+    """
+    now = summed(current, by_service=any(k[0] == NO_MODE for k in invoiced))
     out = []
-    for code in sorted(now.keys() | invoiced.keys()):
-        if code in now:
-            delta = now[code].minus(invoiced.get(code))
+    for key in sorted(now.keys() | invoiced.keys()):
+        if key in now:
+            delta = now[key].minus(invoiced.get(key))
         else:
-            old = invoiced[code]
+            old = invoiced[key]
             zero = InvoiceLine(
-                code, old.service_type_name, **dict.fromkeys(MONEY_FIELDS, Decimal(0)), tax_rate=old.tax_rate
+                old.service_type_code,
+                old.service_type_name,
+                **dict.fromkeys(MONEY_FIELDS, Decimal(0)),
+                tax_rate=old.tax_rate,
+                charging_mode=old.charging_mode,
             )
             delta = zero.minus(old)
         if not delta.is_zero:

@@ -47,6 +47,7 @@ class InvoiceRun:
 
 
 def _now() -> dt.datetime:
+    """The wall clock, for callers that pass no clock (the CLI and the assets pass PBW_TODAY's)."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
@@ -101,6 +102,7 @@ def list_invoices(
                     service_type_name=row["service_type_name"] or "",
                     **{f: quantize(row[f]) for f in MONEY_FIELDS},
                     tax_rate=row["tax_rate"].normalize(),
+                    charging_mode=row["charging_mode"],
                 )
             )
     return [
@@ -122,6 +124,7 @@ def list_invoices(
             prices_include_tax=bool(head["prices_include_tax"]),
             payment_terms_days=int(head["payment_terms_days"]),
             due_date=head["due_date"],
+            corrects_invoice_number=head["corrects_invoice_number"],
         )
         for invoice_id, head in heads.items()
     ]
@@ -134,12 +137,11 @@ def _drop_drafts(con: duckdb.DuckDBPyConnection, invoice_ids: tuple[str, ...]) -
     con.execute(sql("delete_draft_invoices", package="finance"), {"invoice_ids": list(invoice_ids)})
 
 
-def _insert_documents(con: duckdb.DuckDBPyConnection, plan: InvoicePlan) -> None:
+def _insert_documents(con: duckdb.DuckDBPyConnection, plan: InvoicePlan, now: dt.datetime) -> None:
     """All new drafts and their lines in two statements, from Arrow tables."""
     docs = plan.create
     if not docs:
         return
-    now = _now()
     n = len(docs)
     invoice_rows = pa.table(
         {
@@ -174,6 +176,7 @@ def _insert_documents(con: duckdb.DuckDBPyConnection, plan: InvoicePlan) -> None
                 for f in MONEY_FIELDS
             },
             "tax_rate": pa.array([line.tax_rate for d in docs for line in d.lines], pa.decimal128(9, 6)),
+            "charging_mode": pa.array([line.charging_mode for d in docs for line in d.lines], pa.int32()),
         }
     )
     with registered(con, "invoice_rows", invoice_rows), registered(con, "invoice_line_rows", line_rows):
@@ -191,7 +194,7 @@ def _reserve(con: duckdb.DuckDBPyConnection, series: str, prefix: str, count: in
     return invoice_numbers(str(row[0]), int(row[1]), count)
 
 
-def _issue(con: duckdb.DuckDBPyConnection, plan: InvoicePlan) -> None:
+def _issue(con: duckdb.DuckDBPyConnection, plan: InvoicePlan, now: dt.datetime) -> None:
     """Take the next numbers of the issuer's series and freeze the plan's documents under them."""
     if not plan.issue:
         return
@@ -212,7 +215,7 @@ def _issue(con: duckdb.DuckDBPyConnection, plan: InvoicePlan) -> None:
         }
     )
     with registered(con, "invoice_issue_rows", rows):
-        con.execute(sql("issue_invoices", package="finance"), {"now_utc": _now()})
+        con.execute(sql("issue_invoices", package="finance"), {"now_utc": now})
 
 
 def generate_invoices(
@@ -222,12 +225,15 @@ def generate_invoices(
     customer_id: str | None = None,
     issue: bool = False,
     association_type: str = "2",
+    now_utc: dt.datetime | None = None,
 ) -> InvoiceRun:
     """Bring the month's documents in line with the warehouse, in one transaction (see plan_invoices).
 
     Set-based: one read of the basis, one of the documents, the plan in Python, then a few statements for
-    every customer at once. `issue=True` numbers and freezes the drafts this produced.
+    every customer at once. `issue=True` numbers and freezes the drafts this produced. `now_utc` (naive UTC)
+    stamps creation and issue, and so the issue and due dates: pass the run's clock to make them repeatable.
     """
+    now = now_utc or _now()
     dt.date.fromisoformat(f"{month}-01")
     with transaction(con):
         current = current_lines(con, month, price_book, customer_id, association_type)
@@ -238,8 +244,8 @@ def generate_invoices(
             )
         plan = plan_invoices(month, current, list_invoices(con, month, customer_id), price_book, issue)
         _drop_drafts(con, plan.drop)
-        _insert_documents(con, plan)
-        _issue(con, plan)
+        _insert_documents(con, plan, now)
+        _issue(con, plan, now)
     by_id = {d.invoice_id: d for d in list_invoices(con, month, customer_id)}
     issued_ids = set(plan.issue)
     return InvoiceRun(
@@ -257,7 +263,9 @@ def customer_known(con: duckdb.DuckDBPyConnection, customer_id: str) -> bool:
     return bool(row and row[0])
 
 
-def void_invoice(con: duckdb.DuckDBPyConnection, number: str) -> str:
+def void_invoice(
+    con: duckdb.DuckDBPyConnection, number: str, now_utc: dt.datetime | None = None
+) -> str:
     """Void an issued document by its number (or a draft by its id); it stays on record with its number.
 
     Returns the voided document's id; the next run invoices the customer afresh. Unknown or already void:
@@ -271,7 +279,8 @@ def void_invoice(con: duckdb.DuckDBPyConnection, number: str) -> str:
     invoice_id, status = str(row[0]), str(row[1])
     if status == "void":
         raise LookupError(f"document {number!r} is already void; nothing to do")
-    con.execute(sql("void_invoice", package="finance"), {"invoice_id": invoice_id, "now_utc": _now()})
+    params = {"invoice_id": invoice_id, "now_utc": now_utc or _now()}
+    con.execute(sql("void_invoice", package="finance"), params)
     return invoice_id
 
 

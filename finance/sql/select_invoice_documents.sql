@@ -11,6 +11,7 @@ SELECT
     i.doc_type,
     i.status,
     i.corrects_invoice_id,
+    c.invoice_number AS corrects_invoice_number,
     i.currency,
     i.price_rule,
     i.created_at_utc,
@@ -32,9 +33,11 @@ SELECT
     l.tax_rate,
     l.net_of_tax_amount,
     l.tax_amount,
-    l.gross_amount
+    l.gross_amount,
+    l.charging_mode
 FROM marts.invoices AS i
 LEFT JOIN marts.invoice_lines AS l ON l.invoice_id = i.invoice_id
+LEFT JOIN marts.invoices AS c ON c.invoice_id = i.corrects_invoice_id
 WHERE i.month = $month
     AND (CAST($customer_id AS VARCHAR) IS NULL OR i.customer_id = CAST($customer_id AS VARCHAR))
 ORDER BY i.customer_id, i.created_at_utc, i.invoice_id, l.line_no

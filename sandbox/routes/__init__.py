@@ -11,6 +11,7 @@ from __future__ import annotations
 from sandbox.answers import ApiError
 from sandbox.routes import accounts, bills, consumption, coupons, customers, orders, products
 from sandbox.routes.consumption import FEE_RECORDS
+from sandbox.routes.customer_accounts import customer_balances
 from sandbox.routes.request import Handler
 
 ORDER_DETAILS = "/v2/orders/customer-orders/details/"
@@ -21,6 +22,7 @@ ROUTES: dict[tuple[str, str], Handler] = {
     ("GET", "/v2/bills/partner-bills/subcustomer-bills/monthly-sum"): bills.monthly_sum,
     ("GET", "/v2/accounts/partner-accounts/account-change-records"): accounts.account_changes,
     ("GET", "/v3/accounts/partner-accounts/adjust-records"): accounts.adjust_records,
+    ("POST", "/v2/accounts/customer-accounts/balances/batch-query"): customer_balances,
     ("POST", "/v2/partners/sub-customers/query"): customers.sub_customers,
     ("POST", "/v2/partners/indirect-partners/query"): customers.indirect_partners,
     ("GET", "/v2/orders/customer-orders"): orders.customer_orders,

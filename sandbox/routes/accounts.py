@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from partner_center.sandbox_credentials import SANDBOX_DOMAIN_ID
 from sandbox import catalog as cat
+from sandbox import reseller_scenarios
 from sandbox.answers import Answer, ok, window
 from sandbox.billing_calendar import month_start, shift_cycle, utc_text
 from sandbox.params import invalid
@@ -67,14 +68,17 @@ def adjust_records(app: Context, req: Request) -> Answer:
     world = app.world
     rows: list[dict[str, object]] = []
     cycle = f"{world.config.first_day:%Y-%m}"
+    names = {r.indirect_partner_id: r.name for r in world.resellers}
     while month_start(cycle) <= world.last_day:
-        item = world.allocation(holder, cycle)
-        if item is not None and (item.trade_time + timedelta(hours=8)).date() <= world.last_day:
-            customer = world.customer_by_id[item.customer_id]
+        items = [world.allocation(holder, cycle), *(world.fund_moves(cycle) if holder is None else [])]
+        for item in items:
+            if item is None or (item.trade_time + timedelta(hours=8)).date() > world.last_day:
+                continue
+            customer = world.customer_by_id.get(item.customer_id)
             rows.append(
                 {
                     "customer_id": item.customer_id,
-                    "customer_name": customer.name,
+                    "customer_name": customer.name if customer else names[item.customer_id],
                     "operation_type": item.trade_detail_type,
                     "amount": format(item.amount, "f"),
                     "currency": "CNY",
@@ -86,6 +90,7 @@ def adjust_records(app: Context, req: Request) -> Answer:
                 }
             )
         cycle = shift_cycle(cycle, 1)
+    rows.sort(key=lambda r: (str(r["operation_time"]), str(r["trans_id"])))
     rows = [
         r
         for r in rows
@@ -102,6 +107,7 @@ def balances(app: Context, req: Request) -> Answer:
     holder = checked_holder(app.world, req.params)
     owner = (holder or SANDBOX_DOMAIN_ID)[:12]
     debit = app.world.balance(holder, "BALANCE_TYPE_DEBIT")
+    debit += reseller_scenarios.balance_delta(app.world.reseller_picks, holder)
     credit = app.world.balance(holder, "BALANCE_TYPE_CREDIT")
     return ok(
         {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sandbox.answers import Answer, ok, window
 from sandbox.billing_calendar import month_end, month_start
+from sandbox.holder_view import holder_records
 from sandbox.params import Params, invalid
 from sandbox.routes.request import Context, Request, checked_holder
 from sandbox.wire import json_pieces
@@ -33,10 +34,11 @@ def fee_records(app: Context, req: Request) -> Answer:
         begin = end = None
     customer = app.world.customer_by_id.get(customer_id or "")
     records = []
-    if customer is not None and customer.holder == holder:
-        served = app.world.served_records(customer, cycle)
+    served, whole = holder_records(app.world, customer, holder, cycle) if customer else ([], False)
+    if customer is not None and served:
         filters = (
-            begin is not None
+            not whole
+            or begin is not None
             or service
             or region
             or charging_mode is not None
@@ -107,8 +109,9 @@ def consume_sub_customers(app: Context, req: Request) -> Answer:
     p = req.params
     cycle = p.month("bill_cycle")
     offset, limit = p.page(100)
+    holder = checked_holder(app.world, p)  # not in the SDK's body; a distributor's reseller view (?)
     assert cycle is not None
-    ids = app.world.consumption_customers(cycle)
+    ids = app.world.consumption_customers(cycle, holder)
     return ok(
         {"total_count": len(ids), "sub_customers": [{"customer_id": i} for i in window(ids, offset, limit)]}
     )

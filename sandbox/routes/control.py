@@ -1,5 +1,6 @@
 """The `/_sandbox/*` control paths (no signature): manifest, stats, clock, world summary, warm-up, error
-answers queued for the next requests of an API, and the console's incentive export of the running world."""
+answers queued for the next requests of an API, the console's incentive export of the running world, and
+each holder's ground truth of a month (`/_sandbox/holders?month=M`, see `holder_truth`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from urllib.parse import parse_qsl
 
 from sandbox.answers import Answer, ApiError, error, ok
 from sandbox.exports import incentive_export_bytes
+from sandbox.holder_truth import month_truth
 from sandbox.params import MONTH, json_body
 from sandbox.routes.request import Context
 from sandbox.stats import Stats
@@ -41,6 +43,11 @@ def control(app: Context, method: str, path: str, query: str, body: bytes) -> An
             if method == "POST":
                 app.injected.add(json_body(body))
             return ok({"pending": app.injected.to_json()})
+        if path == "/_sandbox/holders" and method == "GET":
+            wanted = dict(parse_qsl(query)).get("month", "")
+            if not MONTH.match(wanted):
+                raise ApiError(400, "CBC.0100", "Invalid parameter: month (YYYY-MM).")
+            return ok(month_truth(app.world, wanted))
         if path == "/_sandbox/world" and method == "GET":
             return ok(app.world.describe())
         if path == "/_sandbox/warm" and method == "POST":

@@ -47,6 +47,20 @@ def _quotas(app: Context) -> list[dict[str, object]]:
     return out
 
 
+def reseller_quotas(app: Context, holder: str) -> list[dict[str, object]]:
+    """A reseller's own quotas (1.7 with indirect_partner_id): those issued to it; reclaimed = 3 invalid."""
+    last = app.world.last_day
+    out = []
+    for q in app.world.distributor.issued_quotas:
+        if q.reseller.indirect_partner_id == holder and q.visible(last):
+            row = q.to_json(last)
+            for key in ("indirect_partner_id", "indirect_partner_account_name", "indirect_partner_name"):
+                row.pop(key)
+            row["quota_status"] = 3 if row["quota_status"] == 6 else row["quota_status"]
+            out.append(row)
+    return out
+
+
 def coupon_quotas(app: Context, req: Request) -> Answer:
     p = req.params
     quota_type = p.integer("quota_type", 0, 0, 1)
@@ -56,11 +70,11 @@ def coupon_quotas(app: Context, req: Request) -> Answer:
         raise invalid("quota_ids", "a list of at most 50")
     if not isinstance(statuses, list) or len(statuses) > 5:
         raise invalid("quota_status_list", "a list of at most 5")
-    checked_holder(app.world, p)
+    holder = checked_holder(app.world, p)
     offset, limit = p.page(100)
     rows = [
         q
-        for q in _quotas(app)
+        for q in (_quotas(app) if holder is None else reseller_quotas(app, holder))
         if q["quota_type"] == quota_type
         and (not ids or q["quota_id"] in ids)
         and (not statuses or q["quota_status"] in statuses)
@@ -73,55 +87,36 @@ def issued_quotas(app: Context, req: Request) -> Answer:
     quota_id, holder = p.text("quota_id"), checked_holder(app.world, p)
     parent = p.text("parent_quota_id")
     offset, limit = p.page(100)
-    rows = []
-    parent_quota = _quotas(app)[0]
-    for n, reseller in enumerate(app.world.resellers):
-        row = dict(parent_quota) | {
-            "quota_id": f"{parent_quota['quota_id']}R{n:02d}",
-            "quota_value": Decimal("5000.00"),
-            "balance": Decimal("5000.00") - Decimal(500 * n),
-            "quota_status": 6 if n == 2 else 0,
-            "indirect_partner_id": reseller.indirect_partner_id,
-            "indirect_partner_account_name": reseller.account_name,
-            "indirect_partner_name": reseller.name,
-            "parent_quota_id": parent_quota["quota_id"],
-        }
-        if (
-            (not quota_id or row["quota_id"] == quota_id)
-            and (not holder or reseller.indirect_partner_id == holder)
-            and (not parent or row["parent_quota_id"] == parent)
-        ):
-            rows.append(row)
+    last = app.world.last_day
+    rows = [
+        q.to_json(last)
+        for q in app.world.distributor.issued_quotas
+        if q.visible(last)
+        and (not quota_id or q.quota_id == quota_id)
+        and (not holder or q.reseller.indirect_partner_id == holder)
+        and (not parent or q.parent_quota_id == parent)
+    ]
     return ok({"total_count": len(rows), "quotas": window(rows, offset, limit)})
 
 
 def quota_records(app: Context, req: Request) -> Answer:
     p = req.params
     holder = checked_holder(app.world, p)
+    quota_id, parent = p.text("quota_id"), p.text("parent_quota_id")
     operation_type = p.text("operation_type", choices=("10", "11"))
+    begin, end = p.utc("operation_time_begin"), p.utc("operation_time_end")
     offset, limit = p.page(100)
-    rows = []
-    for n, reseller in enumerate(app.world.resellers):
-        for op in ("10", "11") if n == 2 else ("10",):
-            row = {
-                "id": f"QR{n:04d}{op}",
-                "operator": "pbw_partner_admin",
-                "operation_type": op,
-                "quota_id": f"QT{app.world.config.seed:04d}{0:06d}R{n:02d}",
-                "parent_quota_id": f"QT{app.world.config.seed:04d}{0:06d}",
-                "amount": Decimal("5000.00"),
-                "operation_time": utc_text(
-                    datetime.combine(app.world.config.first_day, datetime.min.time())
-                    + timedelta(days=5 + n, hours=int(op))
-                ),
-                "result": "0",
-                "indirect_partner_id": reseller.indirect_partner_id,
-                "indirect_partner_account_name": reseller.account_name,
-                "indirect_partner_name": reseller.name,
-                "remark": "",
-            }
-            if (not holder or reseller.indirect_partner_id == holder) and (
-                not operation_type or op == operation_type
-            ):
-                rows.append(row)
+    last = app.world.last_day
+    rows = [
+        r
+        for q in app.world.distributor.issued_quotas
+        if (not holder or q.reseller.indirect_partner_id == holder)
+        and (not quota_id or q.quota_id == quota_id)
+        and (not parent or q.parent_quota_id == parent)
+        for r in q.records(last)
+        if (not operation_type or r["operation_type"] == operation_type)
+        and (begin is None or str(r["operation_time"]) >= utc_text(begin))
+        and (end is None or str(r["operation_time"]) <= utc_text(end))
+    ]
+    rows.sort(key=lambda r: (str(r["operation_time"]), str(r["id"])))
     return ok({"total_count": len(rows), "records": window(rows, offset, limit)})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sandbox.answers import Answer, ok, window
+from sandbox.holder_view import associated_on, customer_json
 from sandbox.routes.request import Context, Request, checked_holder
 
 
@@ -18,18 +19,20 @@ def sub_customers(app: Context, req: Request) -> Answer:
     customer_id = p.text("customer_id")
     holder = checked_holder(app.world, p)
     offset, limit = p.page(100, 40000000)
+    world = app.world
     rows = [
         c
-        for c in app.world.customers_of(holder)
+        for c in world.customers_now(holder)
         if _fuzzy(account_name, c.account_name)
         and _fuzzy(name, c.name)
         and _fuzzy(label, c.label)
         and (not association or c.association_type == association)
-        and (begin is None or c.associated_on >= begin)
-        and (end is None or c.associated_on <= end)
+        and (begin is None or associated_on(world, c) >= begin)
+        and (end is None or associated_on(world, c) <= end)
         and (not customer_id or c.customer_id == customer_id)
     ]
-    return ok({"count": len(rows), "customer_infos": [c.to_json() for c in window(rows, offset, limit)]})
+    infos = [customer_json(world, c) for c in window(rows, offset, limit)]
+    return ok({"count": len(rows), "customer_infos": infos})
 
 
 def indirect_partners(app: Context, req: Request) -> Answer:

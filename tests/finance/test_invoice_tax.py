@@ -42,13 +42,13 @@ def q(amount: Decimal) -> Decimal:
 
 
 def expected_totals(records: list[dict[str, Any]], customer: str, percent: Decimal, inclusive: bool) -> tuple:
-    """Independent recomputation of (net of tax, tax, gross) from the fee records."""
-    by_service: dict[str, Decimal] = defaultdict(Decimal)
+    """Independent recomputation of (net of tax, tax, gross) from the fee records, per mode and service."""
+    by_line: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
     for r in records:
         if r["customer_id"] == customer and r["association_type"] == "2":
-            by_service[r["service_type_code"]] += r["payment_amount"] - r["coupon_amount"]
+            by_line[(r["charging_mode"], r["service_type_code"])] += r["payment_amount"] - r["coupon_amount"]
     net = tax = gross = Decimal(0)
-    for code, exact in by_service.items():
+    for (_, code), exact in by_line.items():
         price = q(exact) + q(exact * percent / 100)
         rate = Decimal("0.13") if code == EBS else Decimal("0.06")
         line_tax = q(price * rate / (1 + rate)) if inclusive else q(price * rate)
@@ -63,7 +63,13 @@ def warehouse(tmp_path: Path) -> tuple[duckdb.DuckDBPyConnection, list[dict[str,
     world = build_world()
     world.load(con)
     con.execute("UPDATE billing.customers SET customer = ? WHERE customer_id = 'C1'", [C1_NAME])
-    return con, world.tables["billing.consumption_records"]
+    # C1's EBS both on demand and yearly/monthly: two lines, each rounded on its own
+    records = world.tables["billing.consumption_records"]
+    for r in records:
+        if r["customer_id"] == "C1" and r["service_type_code"] == EBS and r["bill_date"].day % 2:
+            r["charging_mode"] = 1
+            con.execute("UPDATE billing.consumption_records SET charging_mode = 1 WHERE id = ?", [r["id"]])
+    return con, records
 
 
 @pytest.mark.parametrize("inclusive", [False, True], ids=["tax-exclusive", "tax-inclusive"])
@@ -159,14 +165,16 @@ def test_attachment_and_fapiao_export_tie_to_the_documents(tmp_path: Path) -> No
     doc = next(d for d in docs if d.customer_id == "C1")
     path = write_detail_xlsx(doc, read_fee_records(con, MONTH, "C1"), tmp_path / "detail.xlsx")
     con.close()
-    by_service = pl.read_excel(path, sheet_name="by_service")
+    by_line = pl.read_excel(path, sheet_name="by_line")
     nets = {
-        code: q(Decimal(str(v)))
-        for code, v in zip(by_service["service_type_code"], by_service["net_amount"], strict=True)
+        (mode, code): q(Decimal(str(v)))
+        for mode, code, v in by_line.select("charging_mode", "service_type_code", "net_amount").iter_rows()
     }
-    assert nets == {line.service_type_code: line.net_amount for line in doc.lines}
+    assert nets == {line.key: line.net_amount for line in doc.lines}
+    assert (1, EBS) in nets
+    assert (3, EBS) in nets
     records = pl.read_excel(path, sheet_name="records")
-    assert records.height == int(by_service["records"].sum())
+    assert records.height == int(by_line["records"].sum())
     assert {"region_name", "resource_id", "resource_name", "service_type_name"} <= set(records.columns)
 
     export = write_einvoice_export(docs, the_book, tmp_path / "einvoice.csv")
@@ -183,3 +191,7 @@ def test_attachment_and_fapiao_export_tie_to_the_documents(tmp_path: Path) -> No
     }
     assert {r["buyer_name"] for r in rows} == {C1_NAME, "贝塔智能"}
     assert {r["buyer_tax_id"] for r in rows if r["customer_id"] == "C1"} == {"91440300C1"}
+    assert {(r["service_type_code"], r["charging_mode"]) for r in rows if r["customer_id"] == "C1"} >= {
+        (EBS, "1"),
+        (EBS, "3"),
+    }

@@ -63,11 +63,29 @@ def test_month_over_month_settings_table_and_chinese_labels(tmp_path: Path) -> N
     assert "<pre>" not in html
     assert re.search(r'<table id="settings">.*<td>tolerance</td><td>0.01</td>', html, re.S)
     assert "本次运行的设置" in html
-    # every label of the variance chart whole (the Chinese name is short enough), no empty chart
-    assert f">{NAME}</text>" in html
-    assert len(re.findall(r"<svg", html)) == len(
-        [t for t in (data.daily, data.variance, data.incentives) if t.height]
-    ) + (1 if data.unexplained.height else 0)
+    # R1 matched for every customer: no variance chart of zero bars; the others are drawn
+    assert data.unexplained.is_empty()
+    assert set(data.variance["difference"].to_list()) == {0}
+    assert "各客户 R1 差额" not in html
+    assert len(re.findall(r"<svg", html)) == 2
+    assert "每日消费" in html
+    assert "应付激励与已付激励" in html
+
+
+def test_variance_chart_labels_chinese_names_whole(tmp_path: Path) -> None:
+    con = open_warehouse(tmp_path / "w.duckdb")
+    build_world().load(con)
+    con.execute("UPDATE billing.customers SET customer = ? WHERE customer_id = 'C1'", [NAME])
+    con.execute(
+        "UPDATE billing.monthly_bills SET amount = amount + 7.5 WHERE customer_id = 'C1' AND amount = "
+        "(SELECT max(amount) FROM billing.monthly_bills WHERE customer_id = 'C1')"
+    )
+    data = read_report_data(con, reconcile_month(con, MONTH, SETTINGS).run_id)
+    con.close()
+    html = render_html(data, dt.datetime(2026, 4, 6, 1, 0), "zh")
+    chart = html.split("各客户 R1 差额")[-1].split("</svg>")[0]
+    assert f">{NAME}</text>" in chart  # the whole name: the label column is as wide as it needs
+    assert "-7.50" in chart
 
 
 def test_a_label_too_long_is_cut_to_fit_with_an_ellipsis() -> None:

@@ -302,6 +302,7 @@ def test_allocations_agree_with_beadjust_transactions(sandbox: RunningSandbox, s
         "records",
         100,
         operation_time_begin=f"{begin - timedelta(days=1):%Y-%m-%d}T16:00:00Z",
+        operation_type="SOURCE_OPERATION_BEADJUST",
     )
     changes = sweep(
         signed,
