@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 import psutil
 
-from benchmarks import b1_throughput, b2_api_efficiency, b3_memory, b4_warehouse
+from benchmarks import b1_throughput, b2_api_efficiency, b3_memory, b4_warehouse, b5_publish
 from benchmarks.harness import ROOT
 from benchmarks.report import render_table, rows_for
 from benchmarks.scales import SCALES, Scale
@@ -31,6 +31,7 @@ BENCHMARKS: dict[str, Callable[[Scale, Path], dict[str, Any]]] = {
     "b2": b2_api_efficiency.run,
     "b3": b3_memory.run,
     "b4": lambda scale, out: b4_warehouse.run(out, scale.b4_rows, scale.b4_customers),
+    "b5": lambda scale, out: b5_publish.run(out, scale.b4_rows, scale.b4_customers),
 }
 
 
@@ -67,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the chosen benchmarks in order; one failing benchmark is reported and does not stop the rest."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
     parser.add_argument("--scale", choices=sorted(SCALES), default=os.environ.get("PBW_BENCH_SCALE", "small"))
-    parser.add_argument("--only", default="b1,b2,b3,b4", help="comma-separated subset of b1,b2,b3,b4")
+    parser.add_argument("--only", default="b1,b2,b3,b4,b5", help="comma-separated subset of b1,b2,b3,b4,b5")
     parser.add_argument("--out", type=Path, default=ROOT / "bench-results" / "latest.json")
     args = parser.parse_args(argv)
     scale = SCALES[args.scale]

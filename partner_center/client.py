@@ -106,11 +106,13 @@ class PartnerCenterClient:
         return configured or self._limits.get(ep.name, ep.probe_limit or ep.max_limit)
 
     def bucket(self, endpoint: Endpoint) -> TokenBucket:
-        """The API's process-wide bucket, booking sends ARRIVAL_MARGIN wider apart than the limit: the
-        gateway counts arrivals, and one send held back on the way (a new connection, a busy loop) would
-        otherwise land in the same second as the tenth after it."""
+        """The API's bucket per partner account (the gateway counts each account's requests apart),
+        booking sends ARRIVAL_MARGIN wider apart than the limit: the gateway counts arrivals, and one send
+        held back on the way (a new connection, a busy loop) would otherwise land in the same second as the
+        tenth after it."""
         rate = self.settings.rate_limit / (1 + ARRIVAL_MARGIN)
-        return bucket_for(self._host + endpoint.path, rate, self.settings.rate_burst)
+        key = f"{self._host}{endpoint.path}|{self.settings.domain_id or ''}"
+        return bucket_for(key, rate, self.settings.rate_burst)
 
     async def call(self, endpoint: str | Endpoint, params: Mapping[str, object]) -> bytes:
         """One request (with retries); returns the raw JSON body, checked to be complete JSON."""

@@ -1,7 +1,8 @@
-"""One token bucket per API, shared by every task and event loop in the process.
+"""One token bucket per API and partner account, shared by every task and event loop in the process.
 
-The Partner API throttles per (source IP, API) at 10 requests/s. Buckets live in a module-level
-registry keyed by host + path template, so concurrent sweeps (and several clients) share one budget.
+The Partner API throttles per (source IP, API) at 10 requests/s, counted per partner account (the sandbox's
+gateway counts by ip|domain). Buckets live in a module-level registry keyed by host + path template +
+domain id, so concurrent sweeps (and several clients) of one account share one budget.
 The bucket reserves a send time under a thread lock and then sleeps outside it (GCRA), so it never
 binds to an event loop and a sleeping task does not block the others from reserving.
 """
@@ -55,7 +56,7 @@ _registry: dict[str, TokenBucket] = {}
 
 
 def bucket_for(key: str, rate: float, burst: int = 1) -> TokenBucket:
-    """The process-wide bucket of one API (`key` = host + path template)."""
+    """The process-wide bucket of one API (`key` = host + path template + account)."""
     with _registry_lock:
         bucket = _registry.get(key)
         if bucket is None:

@@ -28,6 +28,7 @@ from dagster import (
     JobDefinition,
 )
 
+from pipelines.accounts import account_run_config, configured_accounts, find_account
 from pipelines.failures import failure_lines, verbose
 from pipelines.inbox_runs import run_inbox
 from pipelines.jobs import BILLS_ASSETS, DAILY_ASSETS, MONEY_LIST_ASSETS
@@ -66,6 +67,8 @@ class PlannedRun:
     assets: tuple[str, ...]
     first: str
     last: str
+    account: str | None = None
+    """An account of `PBW_ACCOUNTS`; None: the SDK variables' one account."""
 
 
 @dataclass
@@ -115,7 +118,8 @@ def asset_selection(job: JobDefinition, run: PlannedRun) -> list[AssetKey] | Non
 
 def run_tags(run: PlannedRun, kind: str) -> dict[str, str]:
     """The partition range of the run and who launched it."""
-    return {**range_tags(run.first, run.last), "pbw/launched_by": f"pbw {kind}", **process_tags()}
+    account = {"pbw/account": run.account} if run.account else {}
+    return {**range_tags(run.first, run.last), "pbw/launched_by": f"pbw {kind}", **account, **process_tags()}
 
 
 def execute(defs: Definitions, instance: DagsterInstance, run: PlannedRun, kind: str) -> RunOutcome:
@@ -129,7 +133,8 @@ def execute(defs: Definitions, instance: DagsterInstance, run: PlannedRun, kind:
         job = job.get_subset(asset_selection=set(selection), asset_check_selection=checks)
     started = time.monotonic()
     result = job.execute_in_process(
-        run_config=log_config(), instance=instance, tags=run_tags(run, kind), raise_on_error=False
+        run_config={**log_config(), **account_run_config(run.account)}, instance=instance,
+        tags=run_tags(run, kind), raise_on_error=False
     )
     # the run is over, whatever its ending: its spool folder (pages of failed steps, empty folders) goes
     shutil.rmtree(spool_root() / result.run_id, ignore_errors=True)
@@ -281,7 +286,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = PipelineSettings.from_env()
     day = date.fromisoformat(args.date) if args.date else yesterday_beijing()
     lookback = settings.lookback_days if args.lookback is None else args.lookback
-    return launch(one_run_per_api(plan_daily(day, lookback)), "run", concurrent=True)
+    planned = one_run_per_api(plan_daily(day, lookback))
+    runs = [replace(r, account=a) for a in accounts_of(args) for r in planned]
+    return launch(runs, "run", concurrent=True)
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
@@ -294,7 +301,17 @@ def cmd_backfill(args: argparse.Namespace) -> int:
         print(f"pbw backfill: --from {begin} is before the first daily partition {start_date()}; "
               "set PBW_START_DATE to the first day you want to keep", file=sys.stderr)
         return 2
-    return launch(plan_backfill(begin, end, args.datasets), "backfill")
+    planned = plan_backfill(begin, end, args.datasets)
+    runs = [replace(r, account=a) for a in accounts_of(args) for r in planned]
+    return launch(runs, "backfill")
+
+
+def accounts_of(args: argparse.Namespace) -> list[str | None]:
+    """`--account NAME` (checked now: a typo fails before any run), else every account of `PBW_ACCOUNTS`,
+    else the one account of the SDK variables (None)."""
+    if args.account:
+        return [find_account(args.account).name]
+    return [a.name for a in configured_accounts()] or [None]
 
 
 def cmd_load_inbox(args: argparse.Namespace) -> int:
@@ -316,6 +333,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     run.add_argument("--date", help="D as YYYY-MM-DD (Beijing); default yesterday")
     run.add_argument("--lookback", type=int, help="k days before D; default PBW_LOOKBACK_DAYS (3)")
+    run.add_argument("--account", help="one account of PBW_ACCOUNTS (default: every account)")
     run.set_defaults(func=cmd_run)
     backfill = subparsers.add_parser(
         "backfill", help="load a date range through Dagster",
@@ -326,6 +344,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     backfill.add_argument("--from", dest="from_date", required=True, help="first day, YYYY-MM-DD")
     backfill.add_argument("--to", dest="to_date", required=True, help="last day, YYYY-MM-DD")
     backfill.add_argument("--datasets", nargs="+", choices=DATASETS, default=list(DEFAULT_DATASETS))
+    backfill.add_argument("--account", help="one account of PBW_ACCOUNTS (default: every account)")
     backfill.set_defaults(func=cmd_backfill)
     load = subparsers.add_parser(
         "load", help="load files through Dagster",

@@ -23,12 +23,7 @@ from pipelines.monthly_bills import monthly_bills
 from pipelines.monthly_close import invoices, invoices_issued, reconciliation, reconciliation_explained
 from pipelines.resellers import resellers
 from pipelines.resources import resources_from_env
-from pipelines.schedules import (
-    bills_refresh_schedule,
-    daily_schedule,
-    freshness_schedule,
-    monthly_close_schedule,
-)
+from pipelines.schedules import deployment_schedules
 from pipelines.sensors import incentive_inbox_sensor, run_failure_alert
 
 defs = Definitions(
@@ -36,7 +31,7 @@ defs = Definitions(
             account_transactions, incentive_records, reconciliation, invoices, *MONEY_LIST_ASSETS],
     asset_checks=[*dataset_checks, *freshness_checks, reconciliation_explained, invoices_issued],
     jobs=[daily_job, bills_job, monthly_close_job, incentives_job, freshness_job, money_lists_job],
-    schedules=[daily_schedule, bills_refresh_schedule, monthly_close_schedule, freshness_schedule],
+    schedules=deployment_schedules(),
     sensors=[incentive_inbox_sensor, run_failure_alert],
     resources=resources_from_env(),
 )

@@ -184,7 +184,9 @@ def main() -> int:
     elapsed = time.monotonic() - started
     reports = Path(env["PBW_REPORTS"]) / month
     print(f"\nDemo finished in {elapsed:.0f} s for {month}, played on {today.isoformat()} (Beijing).")
-    print(f"  warehouse : {env['PBW_WAREHOUSE']}")
+    print(f"  warehouse : {env['PBW_WAREHOUSE']} (the loads' file)")
+    print(f"  published : {DEMO_DIR / 'published' / 'catalog.duckdb'} (what analysts open, read-only; "
+          "Parquet for Spark/Trino under tables/)")
     print(f"  report    : {reports / 'reconciliation.html'} (also .xlsx and CSV files beside it)")
     print(f"  invoices  : {reports / 'invoices'}")
     for line in document_paths(reports / "invoices", month):

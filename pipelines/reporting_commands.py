@@ -32,7 +32,7 @@ from pipelines.close_events import report_invoices, report_reconciliation
 from pipelines.instance import get_instance
 from pipelines.partitions import billing_month
 from pipelines.resources import PipelineSettings
-from warehouse.connection import writer
+from warehouse.publish import publishing_writer
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_NO_DATA = 0, 1, 2, 3
 EXIT_CODES = ("exit codes: 0 all matched or within tolerance, 1 unexplained findings, 2 an error "
@@ -71,7 +71,7 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     """Reconcile the month, write the report files and print the summary."""
     try:
         settings = _settings(args)
-        with writer(must_exist=True) as con:
+        with publishing_writer(must_exist=True) as con:
             result = reconcile_month(con, args.month, settings)
             clock = PipelineSettings.from_env().clock_utc()
             paths = write_report(con, result.run_id, _reports_dir(args), lang=args.lang, generated_at=clock)
@@ -97,7 +97,7 @@ def cmd_invoice(args: argparse.Namespace) -> int:
         book = load_price_book(_price_book_path(args.price_book))
         out = _reports_dir(args) / "invoices"
         clock = PipelineSettings.from_env().clock_utc()
-        with writer(must_exist=True) as con:
+        with publishing_writer(must_exist=True) as con:
             if args.void:
                 void_invoice(con, args.void, now_utc=clock)
             run = generate_invoices(

@@ -16,7 +16,9 @@ from zoneinfo import ZoneInfo
 import duckdb
 from dagster import ConfigurableResource, get_dagster_logger
 
-from warehouse.connection import say_on_stderr, writer
+from pipelines.accounts import find_account
+from warehouse.connection import say_on_stderr
+from warehouse.publish import publishing_writer
 
 
 class PipelineSettings(ConfigurableResource):
@@ -101,8 +103,11 @@ class WarehouseResource(ConfigurableResource):
 
     @contextmanager
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A migrated writing connection for one load; steps holding it run in the `duckdb_writer` pool."""
-        with writer(self.file, on_wait=tell_waiting) as con:
+        """A migrated writing connection for one load; steps holding it run in the `duckdb_writer` pool.
+
+        After the block the published view follows the commit (`warehouse.publish`), on the same connection.
+        """
+        with publishing_writer(self.file, on_wait=tell_waiting) as con:
             yield con
 
     def spool_dir(self, run_id: str, dataset: str) -> Path:
@@ -113,15 +118,20 @@ class WarehouseResource(ConfigurableResource):
 
 
 class PartnerCenterResource(ConfigurableResource):
-    """Non-secret overrides of the client settings; `None` keeps what the environment says."""
+    """Non-secret overrides of the client settings; `None` keeps what the environment says.
+
+    `account` names an account of `PBW_ACCOUNTS` (run config of per-account schedules and `--account`): its
+    endpoint, domain id and the credentials read from the variables it names replace the SDK variables.
+    """
 
     endpoint: str | None = None
     rate_limit: float | None = None
     concurrency: int | None = None
+    account: str | None = None
 
     def overrides(self) -> dict[str, str]:
         """Environment-style overrides to apply on top of `os.environ` for the client."""
-        out: dict[str, str] = {}
+        out: dict[str, str] = find_account(self.account).environment() if self.account else {}
         if self.endpoint:
             out["PBW_ENDPOINT"] = self.endpoint
         if self.rate_limit is not None:

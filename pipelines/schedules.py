@@ -4,8 +4,16 @@ monthly close on the day after the partner bill is final (the 6th by default).
 
 from datetime import UTC, datetime, timedelta
 
-from dagster import DefaultScheduleStatus, RunRequest, ScheduleEvaluationContext, SkipReason, schedule
+from dagster import (
+    DefaultScheduleStatus,
+    RunRequest,
+    ScheduleDefinition,
+    ScheduleEvaluationContext,
+    SkipReason,
+    schedule,
+)
 
+from pipelines.accounts import Account, account_run_config, configured_accounts
 from pipelines.jobs import bills_job, daily_job, freshness_job, monthly_close_job
 from pipelines.partitions import (
     TIMEZONE,
@@ -71,6 +79,37 @@ def monthly_close_schedule(context: ScheduleEvaluationContext) -> RunRequest:
 def freshness_schedule(context: ScheduleEvaluationContext) -> RunRequest:
     """08:00 Beijing: yesterday's partitions must be loaded by now (asset checks `freshness`)."""
     return RunRequest(run_key=f"freshness-{beijing_date(_tick(context)).isoformat()}")
+
+
+def for_account(request: RunRequest, name: str) -> RunRequest:
+    """The same run for one account of `PBW_ACCOUNTS`: its own run key, tag and Partner Center resource."""
+    return RunRequest(run_key=f"{request.run_key}-{name}", tags={**request.tags, "pbw/account": name},
+                      run_config=account_run_config(name))
+
+
+def account_schedules(account: Account) -> list[ScheduleDefinition]:
+    """The daily run and the bills refresh of one account (a factory: one pair per account)."""
+
+    @schedule(name=f"daily_schedule_{account.name}", job=daily_job, cron_schedule=DAILY_CRON,
+              execution_timezone=TIMEZONE, default_status=ON)
+    def daily(context: ScheduleEvaluationContext, settings: PipelineSettings) -> RunRequest:
+        return for_account(daily_request(_tick(context), settings.lookback_days), account.name)
+
+    @schedule(name=f"bills_refresh_schedule_{account.name}", job=bills_job, cron_schedule=DAILY_CRON,
+              execution_timezone=TIMEZONE, default_status=ON)
+    def bills(context: ScheduleEvaluationContext) -> RunRequest | SkipReason:
+        request = bills_request(_tick(context))
+        return request if isinstance(request, SkipReason) else for_account(request, account.name)
+
+    return [daily, bills]
+
+
+def deployment_schedules() -> list[ScheduleDefinition]:
+    """One daily and one bills schedule per account of `PBW_ACCOUNTS` (else the single-account pair), plus
+    the month close and the freshness check."""
+    accounts = configured_accounts()
+    sweeps = [s for a in accounts for s in account_schedules(a)] or [daily_schedule, bills_refresh_schedule]
+    return [*sweeps, monthly_close_schedule, freshness_schedule]
 
 
 def _tick(context: ScheduleEvaluationContext) -> datetime:

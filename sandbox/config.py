@@ -47,6 +47,8 @@ class SandboxConfig:
     resellers: int = 3
     customers_per_reseller: int = 3
     movers: int = 0
+    domain_id: str = SANDBOX_DOMAIN_ID
+    """The partner account this Partner Center serves (a second sandbox plays a second account)."""
 
     def world_config(self) -> WorldConfig:
         return WorldConfig(
@@ -60,7 +62,7 @@ class SandboxConfig:
             movers=self.movers,
             scenarios=parse_scenarios(self.scenario),
             scenario_month=self.scenario_month,
-            domain_id=SANDBOX_DOMAIN_ID,
+            domain_id=self.domain_id,
         )
 
     def build_world(self) -> World:

@@ -22,7 +22,6 @@ from urllib.parse import parse_qsl
 from partner_center import signing
 from partner_center.sandbox_credentials import (
     SANDBOX_AK,
-    SANDBOX_DOMAIN_ID,
     SANDBOX_IAM_PASSWORD,
     SANDBOX_IAM_USER,
     SANDBOX_SK,
@@ -196,7 +195,7 @@ class SandboxApp:
             expires = self.tokens.get(token)
             if expires is None or expires < datetime.now(UTC):
                 raise ApiError(401, "APIG.0301", "Incorrect IAM authentication information: token invalid.")
-            return SANDBOX_DOMAIN_ID
+            return self.config.domain_id
         claimed = ACCESS.search(lowered.get("authorization", ""))
         claimed_ak = claimed.group(1) if claimed else ""
         now = time.monotonic()
@@ -222,7 +221,7 @@ class SandboxApp:
             raise ApiError(
                 401, "APIG.0301", "Incorrect IAM authentication information: X-Domain-Id is required."
             )
-        if domain != SANDBOX_DOMAIN_ID:
+        if domain != self.config.domain_id:
             raise ApiError(403, "CBC.0151", "Access denied.")
         return domain
 
@@ -250,7 +249,7 @@ class SandboxApp:
                 "user": {
                     "name": name,
                     "id": "sandbox-user-0001",
-                    "domain": {"name": domain, "id": SANDBOX_DOMAIN_ID},
+                    "domain": {"name": domain, "id": self.config.domain_id},
                 },
             }
         }

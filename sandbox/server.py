@@ -102,7 +102,8 @@ def start_in_thread(config: SandboxConfig | None = None) -> RunningSandbox:
         time.sleep(0.01)
     host = f"[{config.host}]" if ":" in config.host else config.host
     return RunningSandbox(
-        url=f"http://{host}:{port}", config=config, app=app, _server=server, _thread=thread, _socket=sock
+        url=f"http://{host}:{port}", config=config, app=app, domain_id=config.domain_id, _server=server,
+        _thread=thread, _socket=sock,
     )
 
 

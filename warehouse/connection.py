@@ -100,7 +100,7 @@ class WarehouseLockedError(RuntimeError):
             f"cannot {what} {path}: the file is locked by {holder.describe()} and was not released within "
             f"{waited_s:.1f}s. DuckDB allows one writing process per file. Wait for that run to finish "
             f"(or stop it: kill {holder.pid if holder.pid else '<pid>'}) and retry, raise the deadline, "
-            f"or query a snapshot copy (see README.md, 'Querying while a run writes')."
+            f"or read the published view (`pbw sql` without --warehouse; README.md, 'Querying')."
         )
 
 
