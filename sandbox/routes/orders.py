@@ -80,4 +80,24 @@ def order_details(app: Context, req: Request) -> Answer:
                 }
                 lines = [line]
                 return ok({"total_count": len(lines), "order_line_items": window(lines, offset, limit)})
+    # the other orders (reserved instances, savings plans, changes): one line carrying the order's amounts
+    for holder in [None, *(r.indirect_partner_id for r in app.world.resellers)]:
+        for order in app.world.orders(holder):
+            if order["order_id"] == order_id:
+                other: list[dict[str, object]] = [
+                    {
+                        "order_line_item_id": order_id + "-1",
+                        "service_type_code": order["service_type_code"],
+                        "service_type_name": order["service_type_name"],
+                        "period_type": 5,
+                        "period_num": 1,
+                        "effective_time": order["payment_time"],
+                        "subscription_num": 1,
+                        "official_amount": order["official_amount"],
+                        "amount_after_discount": order["amount_after_discount"],
+                        "currency": "CNY",
+                        "measure_id": 1,
+                    }
+                ]
+                return ok({"total_count": 1, "order_line_items": window(other, offset, limit)})
     raise ApiError(400, "CBC.0100", "Invalid parameter: order_id (no such order).")

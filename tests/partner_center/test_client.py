@@ -66,6 +66,13 @@ async def requests_for(pc: PartnerCenterClient, customers: int) -> list[tuple[st
     consuming = await pc.json("consume_sub_customers", {"bill_cycle": CYCLE, "offset": 0, "limit": 100})
     ids = [c["customer_id"] for c in consuming["sub_customers"]][:customers]
     orders = (await pc.json("customer_orders", {"offset": 0, "limit": 1}))["order_infos"]
+    refunded: list[str] = []  # a refund fee record's trade_id is its refund order
+    for customer_id in ids:
+        for kind in (4, 20, 24):
+            page = await pc.json("res_fee_records", {"bill_cycle": CYCLE, "customer_id": customer_id,
+                                                     "bill_detail_type": kind, "offset": 0, "limit": 1})
+            refunded += [r["trade_id"] for r in page["fee_records"]]
+    refunded = refunded[:1]
     out: list[tuple[str, dict[str, Any]]] = [
         ("consume_sub_customers", {"bill_cycle": CYCLE}),
         ("monthly_sum", {"cycle": CYCLE, "charge_mode": "1"}),
@@ -83,6 +90,10 @@ async def requests_for(pc: PartnerCenterClient, customers: int) -> list[tuple[st
         ("partner_balances", {}),
         ("customer_balances", {"customer_infos": [{"customer_id": i} for i in ids]}),
         ("incentive_policies", {"time": CYCLE}),
+        ("partner_coupons", {}),
+        ("partner_coupon_records", {}),
+        ("measure_units", {}),
+        *[("refund_orders", {"order_id": o}) for o in refunded],
     ]
     out += [("res_fee_records", {"bill_cycle": CYCLE, "customer_id": i}) for i in ids]
     return [(name, params) for name, params in out if name in SERVED]

@@ -68,7 +68,8 @@ def test_every_spec_endpoint_is_described() -> None:
     names = {"res_fee_records", "consume_sub_customers", "monthly_sum", "account_change_records",
              "adjust_records", "sub_customers", "indirect_partners", "customer_orders",
              "customer_order_details", "coupon_quotas", "issued_coupon_quotas", "coupon_quota_records",
-             "partner_balances", "customer_balances", "incentive_policies"}
+             "partner_balances", "customer_balances", "incentive_policies", "partner_coupons",
+             "partner_coupon_records", "refund_orders", "measure_units"}
     assert set(ENDPOINTS) == names
     fee = get_endpoint("res_fee_records")
     assert (fee.probe_limit, fee.max_limit, fee.scan, fee.key) == (1000, 100, "regex", ("id",))
