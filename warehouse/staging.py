@@ -8,6 +8,7 @@ size. No warehouse connection is needed: staging runs in the fetch step while la
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -38,6 +39,11 @@ from warehouse.parse import INDEX, SOURCE, load_page, raw_record
 from warehouse.sqlfiles import sql
 
 RawOf = Callable[[Mapping[str, Any]], Any]
+
+if "ARROW_DEFAULT_MEMORY_POOL" not in os.environ:
+    # pyarrow's default pool (jemalloc) keeps the memory of freed chunks mapped; the system allocator gives it
+    # back (benchmark B3: ~20-30 MB lower peaks, CPU within noise). The environment variable still wins.
+    pa.set_memory_pool(pa.system_memory_pool())
 
 
 def ident(table: str) -> str:
