@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
+from functools import lru_cache
 from typing import Any, Literal, Protocol
 
 import pandera.polars as pa
@@ -180,7 +180,7 @@ class _Prescreen:
     not_null: tuple[str, ...]
 
 
-@cache
+@lru_cache(maxsize=32)  # a load builds its model once (`with_s_rules` makes a new class per call)
 def _prescreen(model: type[pa.DataFrameModel]) -> _Prescreen | None:
     """The vectorised pre-check of `model`, or None when some of its checks are not row-wise."""
     schema = model.to_schema()
