@@ -186,6 +186,10 @@ class RawCache:
 LEDGER_CONFIG: dict[str, str | bool | int | float | list[str]] = {"memory_limit": "24MB", "threads": "1"}
 
 
+MAX_RUN = 2**20
+"""Keys per sorted run of `HashRuns` (8 MB of hashes)."""
+
+
 class HashRuns:
     """64-bit hashes of the keys seen so far, as sorted runs merged like an LSM tree: a lookup is a binary
     search per run (about log2(n) runs), an insert a sort of the chunk plus merges of amortised O(log n)
@@ -203,9 +207,15 @@ class HashRuns:
         return found
 
     def add(self, hashes: pl.Series) -> None:
-        """Record a chunk's hashes; merge the last runs while the newer is at least half the older."""
+        """Record a chunk's hashes; merge the last runs while the newer is at least half the older, up to
+        MAX_RUN keys per run: a merge holds both runs and the result at once (at 5M keys an unbounded merge
+        took ~120 MB for a moment; capped, 5M keys are five 8 MB runs and a merge costs at most 24 MB)."""
         self.runs.append(hashes.sort())
-        while len(self.runs) > 1 and self.runs[-2].len() <= 2 * self.runs[-1].len():
+        while (
+            len(self.runs) > 1
+            and self.runs[-2].len() <= 2 * self.runs[-1].len()
+            and self.runs[-2].len() + self.runs[-1].len() <= MAX_RUN
+        ):
             newer = self.runs.pop()
             self.runs[-1] = pl.concat([self.runs[-1], newer]).sort()
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
+import pytest
 
+from warehouse import staging
 from warehouse.staging import DuckKeyLedger, HashRuns
 
 
@@ -39,3 +41,12 @@ def test_hash_runs_stay_logarithmic_and_find_every_hash() -> None:
     assert len(runs.runs) <= 7
     found = runs.hits(pl.Series([0, 6399, 3150, 6400, 10**12], dtype=pl.UInt64))
     assert found.to_list() == [True, True, True, False, False]
+
+
+def test_hash_runs_stop_merging_at_the_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(staging, "MAX_RUN", 250)
+    runs = HashRuns()
+    for chunk in range(20):
+        runs.add(pl.Series(range(chunk * 100, chunk * 100 + 100), dtype=pl.UInt64))
+    assert max(run.len() for run in runs.runs) <= 250
+    assert runs.hits(pl.Series([0, 1999, 777, 2000], dtype=pl.UInt64)).to_list() == [True, True, True, False]
