@@ -420,6 +420,22 @@ LOADING = (
         "a record sent twice (on two pages) is loaded twice",
     ),
     Mutation(
+        "staging-hash-runs-miss-earlier-keys",
+        "warehouse/staging.py",
+        "found = found | (run.gather(at) == hashes)",
+        "found = found & (run.gather(at) == hashes)",
+        (*LOAD_BITES, "tests/warehouse/test_key_ledger.py"),
+        "a record sent again in a later chunk is loaded twice",
+    ),
+    Mutation(
+        "validation-prescreen-trusts-every-row",
+        "schemas/validation.py",
+        "return ~results.select(pl.all_horizontal(pl.all().fill_null(False))).to_series()",
+        "return results.select(pl.all_horizontal(pl.all().fill_null(False))).to_series() & False",
+        ("tests/schemas/test_contracts.py", *LOAD_BITES),
+        "a row that breaks an H rule is loaded instead of quarantined",
+    ),
+    Mutation(
         "bills-restatement-not-versioned",
         "warehouse/loaders/monthly_bills.py",
         "if previous is not None and previous[1] == staged.content_hash:",

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import duckdb
 import polars as pl
 import pytest
 from contract_specs import SPECS
 
-from schemas import codes, consumption_records
+from schemas import codes, consumption_records, validation
 from schemas.columns import DatasetSpec, normalize_header
 from schemas.validation import RuleSettings, duplicate_mask, split_valid
 from warehouse.connection import duckdb_config, quiet
@@ -117,3 +118,53 @@ def test_split_valid_collects_every_reason_of_a_row() -> None:
     assert hard.warnings == {}
     off = RuleSettings(s_action="off")
     assert split_valid(frame, consumption_records.model(off), ("id",), off, names).good.height == 3
+
+
+def _split_by_pandera_alone(
+    frame: pl.DataFrame, settings: RuleSettings, monkeypatch: pytest.MonkeyPatch
+) -> Any:
+    with monkeypatch.context() as patched:
+        patched.setattr(validation, "suspect_rows", lambda frame, model: None)
+        names = [r.name for r in consumption_records.S_RULES]
+        return split_valid(frame, consumption_records.model(settings), ("id",), settings, names)
+
+
+@pytest.mark.parametrize(
+    "settings", [RuleSettings(), RuleSettings(s_action="quarantine")], ids=["warn", "strict"]
+)
+def test_prescreen_gives_pandera_s_verdict_on_every_row(
+    settings: RuleSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows: list[dict[str, object]] = [{} for _ in range(40)]
+    rows[3] = {"currency": "USD", "bill_cycle": "2026-02"}
+    rows[17] = {"bill_detail_type": 4, "payment_amount": Decimal("3"), "cash_amount": Decimal("3")}
+    rows[18] = {"customer_id": None}
+    rows[30] = {"payment_amount": Decimal("10.5")}
+    rows[39] = {"currency": None}
+    frame = _fee_frame(rows).with_columns(pl.Series("_errors", [[]] * 40, dtype=pl.List(pl.String)))
+    model = consumption_records.model(settings)
+    assert validation.suspect_rows(frame, model) is not None
+    names = [r.name for r in consumption_records.S_RULES]
+    fast = split_valid(frame, model, ("id",), settings, names)
+    full = _split_by_pandera_alone(frame, settings, monkeypatch)
+    assert fast.good.equals(full.good)
+    assert fast.bad.equals(full.bad)
+    assert fast.warnings == full.warnings
+    assert fast.bad.height >= 3
+    reasons = dict(zip(fast.bad["id"].to_list(), fast.bad["_reasons"].to_list(), strict=True))
+    assert reasons["r18"] == ["customer_id: required value is null"]
+
+
+def test_prescreen_flags_exactly_the_rows_some_check_fails() -> None:
+    frame = _fee_frame([{}, {"currency": "USD"}, {}, {"bill_cycle": None}])
+    suspects = validation.suspect_rows(frame, consumption_records.model(RuleSettings()))
+    assert suspects is not None
+    assert suspects.to_list() == [False, True, False, True]
+
+
+def test_a_frame_whose_dtypes_differ_goes_to_pandera_whole() -> None:
+    frame = _fee_frame([{}]).with_columns(pl.col("charging_mode").cast(pl.String))
+    model = consumption_records.model(RuleSettings())
+    assert validation.suspect_rows(frame, model) is None
+    with pytest.raises(ValueError, match="does not fit the contract"):
+        split_valid(frame, model, ("id",), RuleSettings())

@@ -63,8 +63,9 @@ def test_writers_parsers_and_memory_warehouses_get_the_load_limit_readers_duckdb
         assert memory_limit_text(con) == reference_limit(None)
     with reader(path, bounded=True) as con:
         assert memory_limit_text(con) == load
-    with PageParser(consumption_records.SPEC) as parser:
-        assert memory_limit_text(parser.con) == load
+    with PageParser(consumption_records.SPEC) as parser:  # one DuckDB thread, so one thread's limit
+        assert memory_limit_text(parser.con) == reference_limit(load_memory_limit(1))
+        assert parser.con.execute("SELECT current_setting('threads')").fetchall() == [(1,)]
     con = memory_warehouse()
     try:
         assert memory_limit_text(con) == load
