@@ -2,8 +2,10 @@
 -- PricingQuantity and PricingUnit, named from billing.measure_units (bases/measurements, money_lists_job).
 -- The price of usage is per usage unit (list price = quantity x unit price), so the pricing unit is the
 -- consumed unit; rows without a usage unit (period orders) have none. Until the units are loaded the unit
--- is the measure_id as text. The reseller columns of 105 stay (SubAccountType, x_Reseller*, x_ParentSubAccountId,
--- x_SubAccountPath).
+-- is the measure_id as text. It also carries the distributor's sub-account hierarchy (issue 14): FOCUS has
+-- one SubAccount level, so the customer stays SubAccountId/Name and the reseller above it is in x_ columns:
+-- x_ResellerId/Name (NULL for the distributor's own customers), x_ParentSubAccountId (the reseller, else the
+-- partner account), x_SubAccountPath (partner domain / reseller / customer); SubAccountType says which.
 CREATE OR REPLACE VIEW marts.focus_charges AS
 SELECT
     r.payment_amount AS BilledCost,
