@@ -41,6 +41,7 @@ from pipelines.partitions import (
     range_tags,
     start_date,
 )
+from pipelines.pool_queue import pool_queue_kept_moving
 from pipelines.resources import PipelineSettings
 from pipelines.run_recovery import process_tags, recover_dead_runs, sweep_spool
 from warehouse.connection import warehouse_path
@@ -132,10 +133,11 @@ def execute(defs: Definitions, instance: DagsterInstance, run: PlannedRun, kind:
         checks = {k for k in job.asset_layer.asset_graph.asset_check_keys if k.asset_key in selection}
         job = job.get_subset(asset_selection=set(selection), asset_check_selection=checks)
     started = time.monotonic()
-    result = job.execute_in_process(
-        run_config={**log_config(), **account_run_config(run.account)}, instance=instance,
-        tags=run_tags(run, kind), raise_on_error=False
-    )
+    with pool_queue_kept_moving(instance):
+        result = job.execute_in_process(
+            run_config={**log_config(), **account_run_config(run.account)}, instance=instance,
+            tags=run_tags(run, kind), raise_on_error=False
+        )
     # the run is over, whatever its ending: its spool folder (pages of failed steps, empty folders) goes
     shutil.rmtree(spool_root() / result.run_id, ignore_errors=True)
     return run_outcome(run, result, time.monotonic() - started)
