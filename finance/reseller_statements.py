@@ -217,12 +217,17 @@ def write_xlsx(statement: ResellerStatement, path: Path) -> Path:
 
 
 def write_statements(
-    con: duckdb.DuckDBPyConnection, month: str, out_dir: Path, resellers: Sequence[str] | None = None
+    con: duckdb.DuckDBPyConnection,
+    month: str,
+    out_dir: Path,
+    resellers: Sequence[str] | None = None,
+    generated_at: dt.datetime | None = None,
 ) -> list[Path]:
-    """`out_dir/statements/<account>-<month>.html` and `.xlsx` for every reseller (or the ones named)."""
+    """`out_dir/statements/<account>-<month>.html` and `.xlsx` for every reseller (or the ones named),
+    stamped with the run's clock (`generated_at`, naive UTC; PBW_TODAY pins it): a replay writes the same."""
     folder = out_dir / STATEMENTS_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    now = generated_at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     written: list[Path] = []
     for reseller in resellers or reseller_ids(con):
         statement = read_statement(con, month, reseller)

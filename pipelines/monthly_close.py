@@ -103,7 +103,9 @@ def invoices(
                     con, month, price_book, issue=settings.issue_invoices, now_utc=settings.clock_utc()
                 )
             )
-            statements += len(write_statements(con, month, Path(settings.reports) / month)) // 2
+            statements += len(write_statements(
+                con, month, Path(settings.reports) / month, generated_at=settings.clock_utc()
+            )) // 2
     return MaterializeResult(metadata={**invoices_metadata(runs), "reseller_statements": statements})
 
 

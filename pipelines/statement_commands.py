@@ -17,6 +17,7 @@ import duckdb
 from finance.reseller_statements import write_statements
 from finance.resellers import reseller_ids
 from pipelines.partitions import billing_month
+from pipelines.resources import PipelineSettings
 from warehouse.connection import writer
 
 EXIT_OK, EXIT_ERROR, EXIT_NONE = 0, 2, 3
@@ -31,7 +32,8 @@ def cmd_statements(args: argparse.Namespace) -> int:
                 print("pbw statements: no reseller in billing.indirect_partners; load them first (pbw run)",
                       file=sys.stderr)
                 return EXIT_NONE
-            paths = write_statements(con, args.month, out, args.reseller or None)
+            clock = PipelineSettings.from_env().clock_utc()
+            paths = write_statements(con, args.month, out, args.reseller or None, generated_at=clock)
     except (ValueError, OSError, RuntimeError, LookupError, duckdb.Error) as exc:
         print(f"pbw statements: {exc}", file=sys.stderr)
         return EXIT_ERROR

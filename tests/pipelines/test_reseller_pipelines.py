@@ -8,7 +8,7 @@ record sits under two holders, the calls made are the minimum the data needs, an
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -150,7 +150,7 @@ def test_statements_tie_to_the_truth_and_focus_carries_the_reseller(
 ) -> None:
     h, truth, _ = world
     with writer(h.warehouse) as con:
-        paths = write_statements(con, MONTH, tmp_path)
+        paths = write_statements(con, MONTH, tmp_path, generated_at=datetime(2026, 11, 10, 4, 0))
     resellers = [t for t in truth["holders"] if t["indirect_partner_id"]]
     assert len(paths) == 2 * len(resellers)
     names = dict(h.query("SELECT indirect_partner_id, name FROM billing.indirect_partners"))
@@ -160,6 +160,7 @@ def test_statements_tie_to_the_truth_and_focus_carries_the_reseller(
         page = (tmp_path / "statements" / f"{account}-{MONTH}.html").read_text(encoding="utf-8")
         assert "云经销商" in names[t["indirect_partner_id"]]
         assert names[t["indirect_partner_id"]] in page  # the Chinese name, unescaped characters
+        assert "Generated 2026-11-10 04:00:00 UTC" in page  # the run's clock, not the wall clock
         total = Decimal(t["payment_amount"]).quantize(Decimal("0.01"))
         assert f'<td class="num">{total:,.2f}</td></tr>' in page  # the consumption total row
         sheet = pl.read_excel(tmp_path / "statements" / f"{account}-{MONTH}.xlsx", sheet_name="consumption")
