@@ -136,10 +136,28 @@ def stage_incentives(
     return batch
 
 
+@dataclass(frozen=True, slots=True)
+class MergeQueries:
+    """The SQL files of one console export merged by its own id (incentive details, payout applications)."""
+
+    periods_touched: str
+    period_totals: str
+    delete_ids: str
+    delete_quarantine: str
+
+
+INCENTIVE_QUERIES = MergeQueries(
+    "select_incentive_periods_touched",
+    "select_incentive_period_totals",
+    "delete_incentive_ids",
+    "delete_incentive_quarantine",
+)
+
+
 def _period_totals(
-    con: duckdb.DuckDBPyConnection, partner: str, periods: list[str]
+    con: duckdb.DuckDBPyConnection, query: str, partner: str, periods: list[str]
 ) -> dict[str, tuple[int, Decimal]]:
-    rows = con.execute(sql("select_incentive_period_totals"), {"partner": partner, "periods": periods})
+    rows = con.execute(sql(query), {"partner": partner, "periods": periods})
     return {str(p): (int(n), Decimal(total)) for p, n, total in rows.fetchall()}
 
 
@@ -150,29 +168,41 @@ def commit_incentives(
 
     A merge that lowers a loaded period raises HeldExport and leaves the warehouse as it was.
     """
+    return commit_merged_export(target, batch, mode, INCENTIVE_QUERIES, HeldExport)
+
+
+def commit_merged_export(
+    target: duckdb.DuckDBPyConnection | Path | str,
+    batch: StagedBatch,
+    mode: LoadMode,
+    queries: MergeQueries,
+    held: type[HeldExport],
+) -> IncentiveLoad:
+    """Merge a staged console export by its id (or replace the file's periods) in one transaction; a merge
+    that lowers a loaded period raises `held` and leaves the warehouse as it was."""
     if not isinstance(target, duckdb.DuckDBPyConnection):
         with writer(target) as con:
-            return commit_incentives(con, batch, mode)
+            return commit_merged_export(con, batch, mode, queries, held)
     if batch.rows.path is None:
         raise ExportFormatError("the export has no valid rows to load")
     spec, partner = batch.spec, batch.context.partner
     staged = {"partner": partner, "path": str(batch.rows.path)}
     with transaction(target) as con:
-        touched = {str(r[0]) for r in con.execute(sql("select_incentive_periods_touched"), staged).fetchall()}
+        touched = {str(r[0]) for r in con.execute(sql(queries.periods_touched), staged).fetchall()}
         periods = sorted(touched | set(batch.parts.keys))
-        before = _period_totals(con, partner, periods)
-        con.execute(sql("delete_incentive_ids"), staged)
+        before = _period_totals(con, queries.period_totals, partner, periods)
+        con.execute(sql(queries.delete_ids), staged)
         if mode == "replace":
             delete_partitions(con, spec.table, batch.parts, partner)
         loaded = insert_staged(con, spec.table, batch.rows)
-        after = _period_totals(con, partner, periods)
+        after = _period_totals(con, queries.period_totals, partner, periods)
         zero = (0, Decimal(0))
         changes = tuple(PeriodChange(p, *before.get(p, zero), *after.get(p, zero)) for p in periods)
         if mode == "merge" and any(c.lowers for c in changes):
-            raise HeldExport(changes)
+            raise held(changes)
         if mode == "merge":
             con.execute(
-                sql("delete_incentive_quarantine"),
+                sql(queries.delete_quarantine),
                 {
                     **staged,
                     "dataset": spec.name,

@@ -8,7 +8,6 @@ ExportFormatError (the inbox rejects them); bad rows go to quarantine.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -16,20 +15,19 @@ import duckdb
 from schemas import incentive_payouts
 from schemas.incentive_records import is_period
 from schemas.validation import RuleSettings
-from warehouse.connection import transaction, writer
 from warehouse.console_files import ExportFormatError
 from warehouse.contract import LoadContext, LoadReport, StagedBatch, partition_set
 from warehouse.loaders.incentive_records import (
     HeldExport,
     IncentiveLoad,
     LoadMode,
+    MergeQueries,
     PeriodChange,
     _reasons_summary,
+    commit_merged_export,
 )
 from warehouse.parse import INDEX
 from warehouse.payout_export import HeaderAliases, payout_spec, read_payout_export
-from warehouse.replace import delete_partitions, insert_staged, write_audit
-from warehouse.sqlfiles import sql
 from warehouse.staging import Staging, stage_batches, staged_path, staging_dir, validated_batches
 
 
@@ -89,49 +87,19 @@ def stage_payouts(
     return batch
 
 
-def _totals(
-    con: duckdb.DuckDBPyConnection, partner: str, periods: list[str]
-) -> dict[str, tuple[int, Decimal]]:
-    rows = con.execute(sql("select_payout_period_totals"), {"partner": partner, "periods": periods})
-    return {str(p): (int(n), Decimal(total)) for p, n, total in rows.fetchall()}
+PAYOUT_QUERIES = MergeQueries(
+    "select_payout_periods_touched",
+    "select_payout_period_totals",
+    "delete_payout_ids",
+    "delete_payout_quarantine",
+)
 
 
 def commit_payouts(
     target: duckdb.DuckDBPyConnection | Path | str, batch: StagedBatch, mode: LoadMode = "merge"
 ) -> IncentiveLoad:
     """Merge the staged applications by application_no (or replace the file's periods) in one transaction."""
-    if not isinstance(target, duckdb.DuckDBPyConnection):
-        with writer(target) as con:
-            return commit_payouts(con, batch, mode)
-    if batch.rows.path is None:
-        raise ExportFormatError("the export has no valid rows to load")
-    spec, partner = batch.spec, batch.context.partner
-    staged = {"partner": partner, "path": str(batch.rows.path)}
-    with transaction(target) as con:
-        touched = {str(r[0]) for r in con.execute(sql("select_payout_periods_touched"), staged).fetchall()}
-        periods = sorted(touched | set(batch.parts.keys))
-        before = _totals(con, partner, periods)
-        con.execute(sql("delete_payout_ids"), staged)
-        if mode == "replace":
-            delete_partitions(con, spec.table, batch.parts, partner)
-        loaded = insert_staged(con, spec.table, batch.rows)
-        after = _totals(con, partner, periods)
-        zero = (0, Decimal(0))
-        changes = tuple(PeriodChange(p, *before.get(p, zero), *after.get(p, zero)) for p in periods)
-        if mode == "merge" and any(c.lowers for c in changes):
-            raise HeldPayoutExport(changes)
-        if mode == "merge":
-            con.execute(
-                sql("delete_payout_quarantine"),
-                {
-                    **staged,
-                    "dataset": spec.name,
-                    "keys": [q.record_key for q in batch.quarantine if q.record_key is not None],
-                    "raws": [q.raw_record for q in batch.quarantine if q.record_key is None],
-                },
-            )
-        report = write_audit(con, batch, loaded, clear_quarantine=mode == "replace")
-    return IncentiveLoad(report, mode, changes)
+    return commit_merged_export(target, batch, mode, PAYOUT_QUERIES, HeldPayoutExport)
 
 
 def load_payouts(
