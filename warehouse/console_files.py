@@ -15,6 +15,7 @@ import hashlib
 import io
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -190,16 +191,34 @@ def read_incentive_export(path: Path, sha256: str | None = None) -> IncentiveExp
             problems[len(records)] = reasons
         raw_rows.append(row)
         records.append(record)
+    return typed_export(
+        path, sha256, SPEC, canonical_incentive_status, records, raw_rows, unknown, problems, mapped
+    )
+
+
+def typed_export(
+    path: Path,
+    sha256: str | None,
+    spec: DatasetSpec,
+    canonical_status: Callable[[str | None], str | None],
+    records: list[dict[str, Any]],
+    raw_rows: list[dict[str, Any]],
+    unknown: list[str],
+    problems: dict[int, list[str]],
+    mapped: dict[str, str],
+) -> IncentiveExport:
+    """The cleaned records of a console export typed by its contract, the status made canonical, the
+    cell-level reasons prepended, and the unknown columns' first values kept as drift."""
     drift = {
         h: json.dumps(next((r[h] for r in raw_rows if r[h] is not None), None), ensure_ascii=False)
         for h in unknown
     }
     request = {"source_file": path.name, "file_sha256": sha256 or file_sha256(path)}
-    with PageParser(SPEC, request=request) as parser:
+    with PageParser(spec, request=request) as parser:
         frame = parser.type_records(records, str(path), None)
     frame = frame.with_columns(
         pl.col("status_raw")
-        .map_elements(canonical_incentive_status, return_dtype=pl.String, skip_nulls=True)
+        .map_elements(canonical_status, return_dtype=pl.String, skip_nulls=True)
         .alias("status")
     )
     frame = _with_problems(frame, problems)

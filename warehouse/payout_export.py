@@ -9,13 +9,10 @@ incentive details (console_files): text first, exact casts, drift to `extra`, ce
 from __future__ import annotations
 
 import dataclasses
-import json
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-
-import polars as pl
 
 from schemas.codes import canonical_payout_status
 from schemas.columns import DatasetSpec
@@ -25,12 +22,10 @@ from warehouse.console_files import (
     IncentiveExport,
     _clean_number,
     _clean_period,
-    _with_problems,
-    file_sha256,
     header_map,
     read_text_table,
+    typed_export,
 )
-from warehouse.parse import PageParser
 
 HeaderAliases = Mapping[str, tuple[str, ...]]
 
@@ -116,17 +111,6 @@ def read_payout_export(
             problems[len(records)] = reasons
         raw_rows.append(row)
         records.append(record)
-    drift = {
-        h: json.dumps(next((r[h] for r in raw_rows if r[h] is not None), None), ensure_ascii=False)
-        for h in unknown
-    }
-    request = {"source_file": path.name, "file_sha256": sha256 or file_sha256(path)}
-    with PageParser(spec, request=request) as parser:
-        frame = parser.type_records(records, str(path), None)
-    frame = frame.with_columns(
-        pl.col("status_raw")
-        .map_elements(canonical_payout_status, return_dtype=pl.String, skip_nulls=True)
-        .alias("status")
+    return typed_export(
+        path, sha256, spec, canonical_payout_status, records, raw_rows, unknown, problems, mapped
     )
-    frame = _with_problems(frame, problems)
-    return IncentiveExport(frame=frame, raw_rows=raw_rows, drift=drift, headers=mapped)
