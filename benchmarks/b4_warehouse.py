@@ -32,10 +32,10 @@ TARGET_SECONDS = 10.0
 PRICE_BOOK = ROOT / "config" / "price_book.example.toml"
 
 
-def generate(path: Path, rows: int, customers: int) -> float:
+def generate(path: Path, rows: int, customers: int, domain_id: str = "bench-domain") -> float:
     """Write the synthetic month into a fresh, migrated warehouse; returns seconds spent."""
     values = {"rows": rows, "customers": customers, "cycle": CYCLE, "month_start": f"{CYCLE}-01",
-              "days": 31, "domain_id": "bench-domain", "load_id": "bench-b4"}
+              "days": 31, "domain_id": domain_id, "load_id": "bench-b4"}
     started = time.perf_counter()
     with writer(path) as con:
         for name in GENERATORS:

@@ -203,6 +203,16 @@ def _filter(shape: TableShape, part: Partition) -> tuple[str, dict[str, object]]
     return where, params
 
 
+@contextmanager
+def _unordered(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """COPYs without insertion order (half the CPU of a published partition), then the default again."""
+    con.execute(sql("set_unordered_copies"))
+    try:
+        yield
+    finally:
+        con.execute(sql("reset_unordered_copies"))
+
+
 def _quoted(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
@@ -247,7 +257,8 @@ def publish_changes(
             gen.files[shape.name] = dict(old or {})
             continue
         target = layout.generation_dir(number) / shape.name.replace(".", "/")
-        written = write_partitions(con, shape, parts, target)
+        with _unordered(con):
+            written = write_partitions(con, shape, parts, target)
         kept = {p: fs for p, fs in (old or {}).items() if parts is not None and partition_of(p) not in parts}
         superseded += [f for p, fs in (old or {}).items() if p not in kept for f in fs]
         gen.files[shape.name] = {**kept, **{p: tuple(layout.relative(f) for f in fs)
