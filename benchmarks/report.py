@@ -91,7 +91,9 @@ def _b5(res: dict[str, Any]) -> list[Row]:
          f"{_fmt(res.get('load_peak_rss_mb'), ' MB')}; real API >= {_fmt(res.get('api_floor_s'), ' s', 0)})",
          "", ""),
         ("B5", "its publish (that day + audit tables)", f"{_fmt(res.get('publish_s'), ' s', 2)} = "
-         f"{_fmt(100 * res.get('share', 0), ' %', 1)} of the load", "< 10 %", _verdict(res.get("met"))),
+         f"{_fmt(100 * res.get('share', 0), ' %', 1)} of the load "
+         f"(CPU {_fmt(res.get('publish_cpu_s'), ' s', 1)} = {_fmt(100 * res.get('cpu_share', 0), ' %', 1)})",
+         "< 10 %", _verdict(res.get("met"))),
         ("B5", f"the commit alone of a day ({res.get('commit_rows', 0):,} rows) / its publish",
          f"{_fmt(res.get('commit_s'), ' s', 2)} / {_fmt(res.get('commit_publish_s'), ' s', 2)}", "", ""),
         ("B5", f"a read copy instead: copy the {_fmt(res.get('size_mb'), ' MB')} file",
