@@ -283,6 +283,9 @@ def split_valid(
                 continue
             reasons[int(row["index"])].append(_reason(row, docs))
     bad_index = sorted(reasons)
+    if not bad_index:  # the usual chunk: no filtered copy of it (B3)
+        reasons_column = pl.Series("_reasons", [], dtype=pl.List(pl.String))
+        return Validated(good=frame, bad=frame.clear().with_columns(reasons_column), warnings=warnings)
     mask = pl.Series("bad", [False] * frame.height, dtype=pl.Boolean)
     if bad_index:
         mask = mask.scatter(bad_index, True)

@@ -312,7 +312,7 @@ def validated_batches(
                 )
                 quarantine_frame(outside, spec, parts, staging.quarantine, raw)
             quarantine_frame(result.bad, spec, parts, staging.quarantine, raw)
-            yield finish_frame(good.filter(inside), spec, context)
+            yield finish_frame(good.filter(inside) if outside.height else good, spec, context)
     finally:
         seen.close()
 

@@ -23,9 +23,12 @@ from warehouse.connection import (
     duckdb_config,
     load_memory_limit,
     reader,
+    transaction,
     writer,
 )
+from warehouse.contract import StagedRows
 from warehouse.parse import PageParser
+from warehouse.replace import insert_staged, one_thread
 
 
 def memory_limit_text(con: duckdb.DuckDBPyConnection) -> str:
@@ -142,3 +145,42 @@ def test_a_wide_bulk_insert_fits_the_load_limit_and_needs_far_less_memory(tmp_pa
         assert total == f"{expected_total:.10f}"
     # measured 190 MB vs 340 MB: the limit, not the data, bounds the insert's memory
     assert limited[2] < unlimited[2] - 80, (limited, unlimited)
+
+
+@pytest.mark.xdist_group("memory")
+def test_the_staged_insert_runs_on_one_threads_memory_and_gives_the_settings_back(tmp_path: Path) -> None:
+    """The commit's INSERT of a staged file: one DuckDB thread and its 64 MB hold 600k wide rows (~150 MB)
+    in one transaction; the writer's own threads and limit are back afterwards."""
+    staged = tmp_path / "rows.parquet"
+    duckdb.sql(
+        "COPY (SELECT md5(i::VARCHAR) AS id, (i % 1000)::DECIMAL(38,10) / 100 AS amount, "
+        "repeat(chr(65 + (i % 26)::INTEGER), 200) || i::VARCHAR AS note FROM range(600000) r(i)) "
+        f"TO '{staged}' (FORMAT parquet)"
+    )
+    with writer(tmp_path / "w.duckdb") as con:
+        con.execute("CREATE TABLE t (id VARCHAR, amount DECIMAL(38,10), note VARCHAR)")
+        con.execute("SET threads = 2")
+        before = con.execute("SELECT current_setting('threads'), current_setting('memory_limit')").fetchall()
+        with transaction(con):
+            assert insert_staged(con, "t", StagedRows(staged, 600000)) == 600000
+        rows, total = con.execute("SELECT count(*), sum(amount)::VARCHAR FROM t").fetchall()[0]
+        after = con.execute("SELECT current_setting('threads'), current_setting('memory_limit')").fetchall()
+    assert rows == 600000
+    assert total == f"{sum(i % 1000 for i in range(600000)) / 100:.10f}"
+    assert before[0][0] == 2
+    assert after == before
+
+
+def test_one_thread_sets_one_threads_limit_for_the_block_only() -> None:
+    con = duckdb.connect(":memory:", config={"threads": "2", "memory_limit": "300MB"})
+    settings = "SELECT current_setting('threads'), current_setting('memory_limit')"
+    try:
+        with one_thread(con):
+            inside = con.execute(settings).fetchall()
+        after = con.execute(settings).fetchall()
+    finally:
+        con.close()
+    assert inside == [(1, reference_limit(load_memory_limit(1)))]
+    # DuckDB shows the limit rounded to 0.1 MiB, and that text is what is set back
+    assert after[0][0] == 2
+    assert abs(float(after[0][1].split()[0]) - float(reference_limit("300MB").split()[0])) < 0.11
