@@ -18,6 +18,30 @@ from sandbox.server import RunningSandbox, start_in_thread
 
 SandboxFactory = Callable[..., RunningSandbox]
 
+LONG_FIRST = (
+    "tests/pipelines/test_sigkill_trials.py",
+    "tests/benchmarks/",
+    "tests/e2e/test_reconciliation_scenario.py",
+    "tests/pipelines/test_dagster_postgres.py",
+    "tests/e2e/test_restatement_resweep.py",
+    "tests/pipelines/test_pbw_commands.py",
+    "tests/pipelines/test_run_concurrency.py",
+    "tests/pipelines/test_fail_fast.py",
+    "tests/pipelines/test_materializations.py",
+)
+"""The longest modules (`--durations`, 2026-12-05), longest first. `-n 2 --dist loadgroup` hands out work in
+collection order, so a long module collected late (test_sigkill_trials.py sorts after most of tests/) ran
+alone at the end while the other worker idled; started first, it runs beside everything else."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Whole modules of LONG_FIRST to the front, in that order; the rest keep their order (a stable sort)."""
+
+    def rank(item: pytest.Item) -> int:
+        return next((i for i, p in enumerate(LONG_FIRST) if item.nodeid.startswith(p)), len(LONG_FIRST))
+
+    items.sort(key=rank)
+
 
 @pytest.fixture(autouse=True)
 def dagster_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
