@@ -82,6 +82,7 @@ def test_bad_url_fails_in_one_line_without_echoing_it(monkeypatch: pytest.Monkey
     assert "hunter2" not in str(raised.value)
 
 
+@pytest.mark.xdist_group("postgres")  # one worker, one server (the module-scoped `pg`)
 def test_unreachable_server_fails_fast(monkeypatch: pytest.MonkeyPatch, pg: PostgresServer) -> None:
     monkeypatch.setenv(PG_URL_VAR, pg.url)
     monkeypatch.setenv("PGPASSWORD", "wrong")
@@ -90,6 +91,7 @@ def test_unreachable_server_fails_fast(monkeypatch: pytest.MonkeyPatch, pg: Post
     assert "\n" not in str(raised.value)
 
 
+@pytest.mark.xdist_group("postgres")  # one worker, one server (the module-scoped `pg`)
 def test_daily_run_schedule_and_sensor_ticks_land_in_postgres(
     pg: PostgresServer, sandbox_factory: SandboxFactory, tmp_path: Path, dagster_home: Path,
     monkeypatch: pytest.MonkeyPatch,

@@ -25,6 +25,8 @@ TABLES = (
     "billing.measure_units",
 )
 
+pytestmark = pytest.mark.xdist_group("money_lists")  # both tests on one worker: `loaded` is built once
+
 
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
