@@ -63,13 +63,14 @@ def one_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """The block on one DuckDB thread and that thread's memory, then the connection's settings as they
     were. A bulk INSERT buffers a row group per thread (~64 MB of wide rows each): one thread held ~30 MB
     less RSS at the commit (B3) for the same CPU per record."""
-    old = con.execute("SELECT current_setting('threads'), current_setting('memory_limit')").fetchone()
-    con.execute(f"SET threads = 1; SET memory_limit = '{load_memory_limit(1)}'")
+    old = con.execute(sql("select_threads_memory")).fetchall()
+    con.execute(sql("set_threads_memory").format(threads=1, memory=load_memory_limit(1)))
     try:
         yield
     finally:
-        if old is not None:
-            con.execute(f"SET threads = {int(old[0])}; SET memory_limit = '{old[1]}'")
+        if old:
+            threads, memory = old[0]
+            con.execute(sql("set_threads_memory").format(threads=int(threads), memory=memory))
 
 
 def delete_partitions(con: duckdb.DuckDBPyConnection, table: str, parts: PartitionSet, partner: str) -> None:
