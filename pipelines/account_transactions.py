@@ -26,7 +26,7 @@ from pipelines.fetching import (
     partner_domain_id,
     stream_sweeps,
 )
-from pipelines.holders import for_holder, holder_of, list_holders
+from pipelines.holders import for_holder, holder_of, list_holders, resellers_enabled
 from pipelines.partitions import daily_partitions
 from pipelines.resources import PartnerCenterResource, WarehouseResource
 from warehouse.contract import LoadContext, StagedBatch
@@ -52,7 +52,8 @@ def fetch_account_transactions(
         for h in holders
         for b in BALANCE_TYPES
     ]
-    load = LoadContext(run_id=context.run.run_id, partner_domain_id=partner_domain_id(partner_center))
+    load = LoadContext(run_id=context.run.run_id, partner_domain_id=partner_domain_id(partner_center),
+        holders=resellers_enabled())
     keys = day_keys(begin, end)
 
     def by_balance_type(done: Iterator[Sweep]) -> Iterator[tuple[str, list[Path], str | None]]:

@@ -22,7 +22,7 @@ from pipelines.fetching import (
     partner_domain_id,
     sweep,
 )
-from pipelines.holders import for_holder, holder_of, list_holders
+from pipelines.holders import for_holder, holder_of, list_holders, resellers_enabled
 from pipelines.resources import PartnerCenterResource, PipelineSettings, WarehouseResource
 from schemas import resellers
 from warehouse.contract import LoadContext
@@ -48,13 +48,14 @@ def fetch_customers(
     lists = [("sub_customers", for_holder({}, h)) for h in holders]
     sweeps = sweep(partner_center, lists, spool, keep_ids=True)
     domain = partner_domain_id(partner_center)
-    load = LoadContext(run_id=context.run_id, partner_domain_id=domain)
+    load = LoadContext(run_id=context.run_id, partner_domain_id=domain, holders=resellers_enabled())
     own = [page for done in sweeps if holder_of(done) is None for page in done.page_files]
     resold = [(holder_of(done), done.page_files) for done in sweeps if holder_of(done) is not None]
     reads = sweep(partner_center, balance_requests(sweeps), spool)
     balances = stage_reseller_dataset(
         resellers.CUSTOMER_BALANCES, [(holder_of(s), s.page_files) for s in reads], spool,
-        LoadContext(run_id=context.run_id, partner_domain_id=domain), snapshot=settings.beijing_today(),
+        LoadContext(run_id=context.run_id, partner_domain_id=domain, holders=resellers_enabled()),
+        snapshot=settings.beijing_today(),
         evidence=evidence("customer_balances", reads),
     )
     batch = stage_customers(own, spool, load, evidence=evidence("customers", sweeps), by_holder=resold)

@@ -66,6 +66,9 @@ class LoadContext:
     load_id: str = field(default_factory=new_load_id)
     settings: RuleSettings = field(default_factory=RuleSettings)
     chunk_pages: int = DEFAULT_CHUNK_PAGES
+    holders: bool = True
+    """False when the load swept only the distributor's own view (`PBW_RESELLERS=off`): it then brings no
+    reseller's rows, so it must not replace partitions that hold some (`replace.keep_resellers_rows`)."""
 
     @property
     def partner(self) -> str:

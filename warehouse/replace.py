@@ -73,6 +73,32 @@ def one_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
             con.execute(sql("set_threads_memory").format(threads=int(threads), memory=memory))
 
 
+class ResellerRowsError(RuntimeError):
+    """A load of the distributor's own view would delete rows its resellers' views brought."""
+
+
+def keep_resellers_rows(con: duckdb.DuckDBPyConnection, batch: StagedBatch) -> None:
+    """Refuse a load that swept no reseller (`PBW_RESELLERS=off`) where the partitions it replaces hold
+    resellers' rows (an earlier `auto` run): replacing them would lose those rows without a word."""
+    spec, parts, context = batch.spec, batch.parts, batch.context
+    if context.holders or not any(c.name == "indirect_partner_id" for c in spec.all_columns):
+        return
+    column = "partner_domain_id" if parts.whole else parts.column  # a whole table: any column binds
+    query = sql("select_resellers_rows").format(table=ident(spec.table), column=ident(column),
+                                                 scope="TRUE" if parts.whole else "FALSE")
+    rows = con.execute(query, {"partner": context.partner, "labels": parts.labels}).fetchall()
+    count, resellers = rows[0] if rows else (0, 0)
+    if count:
+        labels = parts.labels
+        where = labels[0] if len(labels) == 1 else parts.span_label
+        where = "the account's whole table" if parts.whole else where
+        raise ResellerRowsError(
+            f"{spec.table} holds {count} rows of {resellers} reseller(s) in {where}, and this "
+            f"load swept only the distributor's own view (PBW_RESELLERS=off): replacing those partitions "
+            f"would delete them. Set PBW_RESELLERS=auto (the default) to reload them with their resellers"
+        )
+
+
 def delete_partitions(con: duckdb.DuckDBPyConnection, table: str, parts: PartitionSet, partner: str) -> None:
     """DELETE the partitions of one partner account from `table` (half-open ranges or keys)."""
     target = ident(table)
@@ -248,6 +274,7 @@ def commit_batch(
         with writer(target) as con:
             return commit_batch(con, batch, side_tables)
     with transaction(target) as con:
+        keep_resellers_rows(con, batch)
         delete_partitions(con, batch.spec.table, batch.parts, batch.context.partner)
         loaded = insert_staged(con, batch.spec.table, batch.rows)
         if side_tables is not None:

@@ -9,11 +9,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from wh_helpers import memory_warehouse
+from wh_helpers import memory_warehouse, table_checksum
+from wh_pages import fee_pages
 
 from schemas import resellers
 from warehouse.contract import LoadContext
+from warehouse.loaders.consumption_records import commit_consumption, stage_consumption
 from warehouse.loaders.resellers import ResellerBatches, commit_reseller_batches, stage_reseller_dataset
+from warehouse.replace import ResellerRowsError
 
 R1, R2 = "r" * 32, "s" * 32
 
@@ -131,3 +134,33 @@ def test_a_failing_commit_leaves_every_reseller_table_as_it_was(tmp_path: Path) 
     with pytest.raises(Exception):  # noqa: PT011 (DuckDB's IO error)
         commit_reseller_batches(con, ResellerBatches(batches=(newer,)))
     assert con.execute("SELECT id FROM billing.coupon_quota_records").fetchall() == [("QR1",)]
+
+
+def test_a_load_without_resellers_refuses_to_delete_their_rows(tmp_path: Path) -> None:
+    """PBW_RESELLERS=off after an `auto` run: the distributor's own view must not wipe its resellers' days."""
+    day = date(2026, 10, 5)
+    con = memory_warehouse()
+    own = fee_pages(tmp_path / "own", [day], 3, seed=1)
+    resold = fee_pages(tmp_path / "resold", [day], 2, seed=2, start=100)
+    days = [day.isoformat()]
+    first = stage_consumption(own + resold, days, tmp_path / "s1", LoadContext(partner_domain_id="D"),
+                              holders={str(p): R1 for p in resold})
+    commit_consumption(con, first)
+    mix = "SELECT count(*) FILTER (indirect_partner_id IS NULL), count(*) FILTER (indirect_partner_id = ?) " \
+          "FROM billing.consumption_records"
+    assert con.execute(mix, [R1]).fetchall() == [(3, 2)]
+    before = table_checksum(con, "billing.consumption_records")
+
+    newer = fee_pages(tmp_path / "newer", [day], 4, seed=3)
+    off_mode = LoadContext(partner_domain_id="D", holders=False)
+    off = stage_consumption(newer, days, tmp_path / "s2", off_mode)
+    with pytest.raises(ResellerRowsError, match=r"2 rows of 1 reseller\(s\) in 2026-10-05, .*RESELLERS=auto"):
+        commit_consumption(con, off)
+    assert table_checksum(con, "billing.consumption_records") == before  # nothing deleted, nothing half-done
+
+    auto = stage_consumption(newer, days, tmp_path / "s3", LoadContext(partner_domain_id="D"))
+    commit_consumption(con, auto)  # every holder swept (the reseller has nothing that day now): replaced
+    assert con.execute(mix, [R1]).fetchall() == [(4, 0)]
+    again = stage_consumption(own, days, tmp_path / "s4", off_mode)
+    commit_consumption(con, again)  # no reseller's rows in the day: an `off` load replaces it
+    assert con.execute(mix, [R1]).fetchall() == [(3, 0)]

@@ -29,7 +29,7 @@ from warehouse.contract import (
     now_utc,
 )
 from warehouse.parse import PageParser
-from warehouse.replace import commit_batch, delete_partitions, insert_staged, write_audit
+from warehouse.replace import commit_batch, delete_partitions, insert_staged, keep_resellers_rows, write_audit
 from warehouse.sqlfiles import sql
 from warehouse.staging import Staging, stage_batches, staged_path, staging_dir, validated_batches
 
@@ -107,6 +107,7 @@ def commit_customers(target: duckdb.DuckDBPyConnection | Path | str, batch: Cust
             con.execute(sql("insert_customer_history").format(batch=name), params)
         if batch.balances is not None:
             balances = batch.balances
+            keep_resellers_rows(con, balances)
             delete_partitions(con, balances.spec.table, balances.parts, balances.context.partner)
             write_audit(con, balances, insert_staged(con, balances.spec.table, balances.rows))
 

@@ -24,7 +24,7 @@ from schemas.columns import DatasetSpec
 from warehouse.connection import registered, transaction, writer
 from warehouse.contract import LoadContext, LoadReport, PartitionSet, StagedBatch, SweepEvidence, now_utc
 from warehouse.parse import PageParser, date_from
-from warehouse.replace import delete_partitions, insert_staged, write_audit
+from warehouse.replace import delete_partitions, insert_staged, keep_resellers_rows, write_audit
 from warehouse.sqlfiles import sql
 from warehouse.staging import Staging, stage_batches, staged_path, validated_batches
 
@@ -127,6 +127,7 @@ def commit_reseller_batches(
     reports = []
     with transaction(target) as con:
         for batch in pull.batches:
+            keep_resellers_rows(con, batch)
             delete_partitions(con, batch.spec.table, batch.parts, batch.context.partner)
             loaded = insert_staged(con, batch.spec.table, batch.rows)
             if batch.spec is resellers.INDIRECT_PARTNERS:
