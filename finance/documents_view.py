@@ -128,9 +128,12 @@ class DocumentView:
             (self.t("status"), self.t("draft") if doc.status == "draft" else self.t("issued_status")),
             (self.t("billing_month"), doc.month),
             (self.t("issue_date"), issued.isoformat() if issued else "-"),
-            (self.t("payment_terms"), self.t("terms_days", days=doc.payment_terms_days)),
-            (self.t("due_date"), self.due()),
         ]
+        if doc.doc_type == "credit_note":  # money goes back to the customer: nothing falls due
+            rows.append((self.t("settlement"), self.t("settlement_credit")))
+        else:
+            rows += [(self.t("payment_terms"), self.t("terms_days", days=doc.payment_terms_days)),
+                     (self.t("due_date"), self.due())]
         basis = self.price_basis()
         if basis:
             rows.append((self.t("price_basis"), basis))

@@ -41,4 +41,10 @@ def test_a_retroactive_discount_yields_a_credit_note_for_the_largest_invoice(tmp
     assert note.total("amount_due") < 0
     assert [d.status for d in docs] == ["issued", "issued"]  # the invoice stays as issued
     credit = next(d for d in docs if d.doc_type == "credit_note")  # read back: the corrected invoice's number
-    assert ("更正", invoice.invoice_number) in view_of(credit, book).meta()
+    meta = dict(view_of(credit, book).meta())
+    assert meta["更正"] == invoice.invoice_number
+    # money goes back: a credit note names how it settles, never payment terms or a due date
+    assert meta["结算方式"] == "冲抵下期发票，或应要求退款"
+    assert "付款条件" not in meta
+    assert "付款截止日（北京时间）" not in meta
+    assert "付款条件" in dict(view_of(invoice, book).meta())  # the invoice keeps its terms
