@@ -13,18 +13,21 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
 import duckdb
+import pandera.polars as pa_pl
 
 from schemas import incentive_records
+from schemas.columns import DatasetSpec
 from schemas.incentive_records import is_period
-from schemas.validation import RuleSettings
+from schemas.validation import RuleSettings, SRule
 from warehouse.connection import transaction, writer
-from warehouse.console_files import ExportFormatError, read_incentive_export
+from warehouse.console_files import ExportFormatError, IncentiveExport, read_incentive_export
 from warehouse.contract import LoadContext, LoadReport, StagedBatch, partition_set
 from warehouse.parse import INDEX
 from warehouse.replace import delete_partitions, insert_staged, write_audit
@@ -107,21 +110,29 @@ def stage_incentives(
     """
     spec = incentive_records.SPEC
     export = read_incentive_export(Path(path), sha256)
+    model = incentive_records.model(context.settings)
+    return stage_export(Path(path).name, export, spec, model, incentive_records.S_RULES, context, stage_dir)
+
+
+def stage_export(
+    name: str,
+    export: IncentiveExport,
+    spec: DatasetSpec,
+    model: type[pa_pl.DataFrameModel],
+    s_rules: Sequence[SRule],
+    context: LoadContext,
+    stage_dir: Path,
+) -> StagedBatch:
+    """Validate and stage one parsed console export (incentive details or payout applications); its
+    partitions are the valid periods it contains. ExportFormatError: no data row, or not one valid."""
     if export.frame.height == 0:
-        raise ExportFormatError(f"{Path(path).name}: the export has no data rows; export it again")
+        raise ExportFormatError(f"{name}: the export has no data rows; export it again")
     periods = sorted({p for p in export.frame.get_column("incentive_period").to_list() if is_period(p)})
     parts = partition_set(spec, periods)
     staging = Staging()
     raws = export.raw_rows
     batches = validated_batches(
-        [export.frame],
-        spec,
-        incentive_records.model(context.settings),
-        incentive_records.S_RULES,
-        parts,
-        context,
-        staging,
-        stage_dir,
+        [export.frame], spec, model, s_rules, parts, context, staging, stage_dir,
         raw_of=lambda row: raws[int(row[INDEX])],
     )
     rows = stage_batches(batches, staged_path(stage_dir, spec, context))
@@ -130,7 +141,7 @@ def stage_incentives(
     if rows.rows == 0:
         batch.discard()
         raise ExportFormatError(
-            f"{Path(path).name}: none of its {batch.rows_in} rows is valid ({_reasons_summary(batch)}); "
+            f"{name}: none of its {batch.rows_in} rows is valid ({_reasons_summary(batch)}); "
             "nothing was loaded"
         )
     return batch

@@ -13,22 +13,19 @@ from pathlib import Path
 import duckdb
 
 from schemas import incentive_payouts
-from schemas.incentive_records import is_period
 from schemas.validation import RuleSettings
-from warehouse.console_files import ExportFormatError
-from warehouse.contract import LoadContext, LoadReport, StagedBatch, partition_set
+from warehouse.contract import LoadContext, LoadReport, StagedBatch
 from warehouse.loaders.incentive_records import (
     HeldExport,
     IncentiveLoad,
     LoadMode,
     MergeQueries,
     PeriodChange,
-    _reasons_summary,
     commit_merged_export,
+    stage_export,
 )
-from warehouse.parse import INDEX
 from warehouse.payout_export import HeaderAliases, payout_spec, read_payout_export
-from warehouse.staging import Staging, stage_batches, staged_path, staging_dir, validated_batches
+from warehouse.staging import staging_dir
 
 
 class HeldPayoutExport(HeldExport):
@@ -58,33 +55,8 @@ def stage_payouts(
     """Read, validate and stage one payout export; its partitions are the valid periods it contains."""
     spec = payout_spec(extra_headers)
     export = read_payout_export(Path(path), sha256, extra_headers)
-    if export.frame.height == 0:
-        raise ExportFormatError(f"{Path(path).name}: the export has no data rows; export it again")
-    periods = sorted({p for p in export.frame.get_column("incentive_period").to_list() if is_period(p)})
-    parts = partition_set(spec, periods)
-    staging = Staging()
-    raws = export.raw_rows
-    batches = validated_batches(
-        [export.frame],
-        spec,
-        incentive_payouts.model(context.settings),
-        incentive_payouts.S_RULES,
-        parts,
-        context,
-        staging,
-        stage_dir,
-        raw_of=lambda row: raws[int(row[INDEX])],
-    )
-    rows = stage_batches(batches, staged_path(stage_dir, spec, context))
-    staging.merge_drift(export.drift)
-    batch = StagedBatch(spec=spec, parts=parts, context=context, rows=rows, **staging.batch_fields())
-    if rows.rows == 0:
-        batch.discard()
-        raise ExportFormatError(
-            f"{Path(path).name}: none of its {batch.rows_in} rows is valid ({_reasons_summary(batch)}); "
-            "nothing was loaded"
-        )
-    return batch
+    model = incentive_payouts.model(context.settings)
+    return stage_export(Path(path).name, export, spec, model, incentive_payouts.S_RULES, context, stage_dir)
 
 
 PAYOUT_QUERIES = MergeQueries(
