@@ -168,32 +168,49 @@ def _clean_period(text: str | None) -> str | None:
     return value
 
 
+RowCleaner = Callable[[dict[str, Any]], list[str]]
+"""Cleans one mapped record in place (numbers, periods, dates of its dataset); returns its reasons."""
+
+
 def read_incentive_export(path: Path, sha256: str | None = None) -> IncentiveExport:
     """Parse one incentive export into typed rows of billing.incentive_records (not yet validated)."""
+    return read_console_export(path, sha256, SPEC, canonical_incentive_status, _clean_incentive)
+
+
+def _clean_incentive(record: dict[str, Any]) -> list[str]:
+    reasons = []
+    for name in ("base_amount", "incentive_amount", "rate"):
+        record[name], reason = _clean_number(record.get(name), percent_ok=(name == "rate"))
+        if reason is not None:
+            reasons.append(f"{name}: {reason}")
+    record["incentive_period"] = _clean_period(record.get("incentive_period"))
+    return reasons
+
+
+def read_console_export(
+    path: Path, sha256: str | None, spec: DatasetSpec, canonical_status: Callable[[str | None], str | None],
+    clean: RowCleaner,
+) -> IncentiveExport:
+    """Read a console export's table, map its headers to `spec`, clean each non-empty row with `clean`
+    (formula cells and cleaning problems become the row's reasons; unknown headers are kept as drift), and
+    type the rows (`typed_export`)."""
     table, scan = read_text_table(path)
-    mapped, unknown = header_map(SPEC, table.columns, path.name)
+    mapped, unknown = header_map(spec, table.columns, path.name)
     raw_rows: list[dict[str, Any]] = []
     records: list[dict[str, Any]] = []
     problems: dict[int, list[str]] = {}
     for sheet_index, row in enumerate(table.to_dicts()):
         if all(v is None or not str(v).strip() for v in row.values()):
             continue  # an empty row between or after the data
-        reasons = list(scan.reasons(sheet_index))
         record: dict[str, Any] = {mapped[h]: row[h] for h in mapped}
-        for name in ("base_amount", "incentive_amount", "rate"):
-            record[name], reason = _clean_number(record.get(name), percent_ok=(name == "rate"))
-            if reason is not None:
-                reasons.append(f"{name}: {reason}")
-        record["incentive_period"] = _clean_period(record.get("incentive_period"))
+        reasons = list(scan.reasons(sheet_index)) + clean(record)
         for header in unknown:
             record[header] = row[header]
         if reasons:
             problems[len(records)] = reasons
         raw_rows.append(row)
         records.append(record)
-    return typed_export(
-        path, sha256, SPEC, canonical_incentive_status, records, raw_rows, unknown, problems, mapped
-    )
+    return typed_export(path, sha256, spec, canonical_status, records, raw_rows, unknown, problems, mapped)
 
 
 def typed_export(

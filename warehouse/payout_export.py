@@ -23,8 +23,8 @@ from warehouse.console_files import (
     _clean_number,
     _clean_period,
     header_map,
+    read_console_export,
     read_text_table,
-    typed_export,
 )
 
 HeaderAliases = Mapping[str, tuple[str, ...]]
@@ -89,28 +89,15 @@ def read_payout_export(
 ) -> IncentiveExport:
     """Parse one payout-applications export into typed rows (not yet validated)."""
     spec = payout_spec(extra_headers)
-    table, scan = read_text_table(path)
-    mapped, unknown = header_map(spec, table.columns, path.name)
-    raw_rows: list[dict[str, Any]] = []
-    records: list[dict[str, Any]] = []
-    problems: dict[int, list[str]] = {}
-    for sheet_index, row in enumerate(table.to_dicts()):
-        if all(v is None or not str(v).strip() for v in row.values()):
-            continue
-        reasons = list(scan.reasons(sheet_index))
-        record: dict[str, Any] = {mapped[h]: row[h] for h in mapped}
-        record["applied_amount"], reason = _clean_number(record.get("applied_amount"), percent_ok=False)
-        if reason is not None:
-            reasons.append(f"applied_amount: {reason}")
-        record["incentive_period"] = _clean_period(record.get("incentive_period"))
-        if record.get("applied_at") is not None:
-            record["applied_at"] = str(record["applied_at"]).strip().replace("/", "-").replace("T", " ")
-        for header in unknown:
-            record[header] = row[header]
-        if reasons:
-            problems[len(records)] = reasons
-        raw_rows.append(row)
-        records.append(record)
-    return typed_export(
-        path, sha256, spec, canonical_payout_status, records, raw_rows, unknown, problems, mapped
-    )
+    return read_console_export(path, sha256, spec, canonical_payout_status, _clean_payout)
+
+
+def _clean_payout(record: dict[str, Any]) -> list[str]:
+    reasons = []
+    record["applied_amount"], reason = _clean_number(record.get("applied_amount"), percent_ok=False)
+    if reason is not None:
+        reasons.append(f"applied_amount: {reason}")
+    record["incentive_period"] = _clean_period(record.get("incentive_period"))
+    if record.get("applied_at") is not None:
+        record["applied_at"] = str(record["applied_at"]).strip().replace("/", "-").replace("T", " ")
+    return reasons
