@@ -71,9 +71,16 @@ def wire(name: str, dtype: Dtype = "VARCHAR", **kwargs: object) -> Column:
     return Column(name=name, dtype=dtype, wire=name, **kwargs)  # type: ignore[arg-type]
 
 
-def holder_column(doc: str = "the reseller whose customer it is; NULL for the distributor's") -> Column:
-    """`indirect_partner_id` of a dataset swept per holder: the request's reseller (NULL = the partner)."""
-    return Column("indirect_partner_id", source="request", appended=True, doc=doc)
+LIST_HOLDER_DOC = "the reseller the list was read for, if any"
+
+
+def holder_column(
+    doc: str = "the reseller whose customer it is; NULL for the distributor's", *, appended: bool = True,
+    key: bool = False,
+) -> Column:
+    """`indirect_partner_id` of a dataset swept per holder: the request's reseller (NULL = the partner).
+    `appended`: added by a later migration (after the load columns); tables born with it have it in place."""
+    return Column("indirect_partner_id", source="request", appended=appended, key=key, doc=doc)
 
 
 def money(name: str, **kwargs: object) -> Column:

@@ -6,7 +6,7 @@ import pandera.polars as pa
 import polars as pl
 
 from schemas.codes import CUSTOMER_TYPE, VERIFIED_STATUS
-from schemas.columns import Column, DatasetSpec, wire
+from schemas.columns import LIST_HOLDER_DOC, Column, DatasetSpec, holder_column, wire
 from schemas.validation import RowChecks, RuleSettings, model_from_spec
 
 SPEC = DatasetSpec(
@@ -36,7 +36,7 @@ SPEC = DatasetSpec(
         wire("xaccount_id", doc="the customer's linked account id (SDK CustomerInformation)"),
         wire("xaccount_type"),
         wire("customer_level", doc="V0-V5"),
-        Column("indirect_partner_id", source="request", doc="the reseller the list was read for, if any"),
+        holder_column(LIST_HOLDER_DOC, appended=False),
     ),
 )
 

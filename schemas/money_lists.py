@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandera.polars as pa
 
-from schemas.columns import Column, DatasetSpec, money, wire
+from schemas.columns import LIST_HOLDER_DOC, Column, DatasetSpec, holder_column, money, wire
 from schemas.validation import RowChecks, RuleSettings, model_from_spec
 
 
@@ -46,7 +46,7 @@ PARTNER_COUPONS = DatasetSpec(
         _utc("create_time"),
         wire("lock_order_id"),
         wire("is_frozen"),
-        Column("indirect_partner_id", source="request", doc="the reseller the list was read for, if any"),
+        holder_column(LIST_HOLDER_DOC, appended=False),
     ),
 )
 
@@ -69,7 +69,7 @@ PARTNER_COUPON_RECORDS = DatasetSpec(
         _utc("operation_time"),
         wire("result", doc="'0' ok, '-1' failed"),
         wire("remark"),
-        Column("indirect_partner_id", source="request", doc="the reseller the list was read for, if any"),
+        holder_column(LIST_HOLDER_DOC, appended=False),
     ),
 )
 
@@ -103,7 +103,7 @@ CUSTOMER_ORDERS = DatasetSpec(
         wire("enterprise_projects", "JSON"),
         wire("sub_order_infos", "JSON"),
         wire("agent_pay_info", "JSON"),
-        Column("indirect_partner_id", source="request", doc="the reseller the list was read for, if any"),
+        holder_column(LIST_HOLDER_DOC, appended=False),
     ),
 )
 
@@ -127,7 +127,7 @@ REFUND_ORDERS = DatasetSpec(
         wire("service_type_name"),
         wire("region_code"),
         wire("base_order_id", doc="the order whose resource was refunded"),
-        Column("indirect_partner_id", source="request", doc="the reseller the list was read for, if any"),
+        holder_column(LIST_HOLDER_DOC, appended=False),
     ),
 )
 

@@ -13,10 +13,12 @@ from decimal import Decimal
 import pandera.polars as pa
 import polars as pl
 
-from schemas.columns import Column, DatasetSpec, money, wire
+from schemas.columns import Column, DatasetSpec, holder_column, money, wire
 from schemas.validation import RowChecks, RuleSettings, model_from_spec
 
 HOLDER_DOC = "the reseller the row was read for; NULL for the distributor's own"
+SNAPSHOT_DATE = Column("snapshot_date", "DATE", source="derived", key=True, nullable=False,
+                       unit="Beijing date (UTC+8)", doc="the day the balance was read")
 
 INDIRECT_PARTNERS = DatasetSpec(
     name="indirect_partners",
@@ -49,15 +51,7 @@ RESELLER_BALANCES = DatasetSpec(
     partition_kind="date",
     key=("snapshot_date", "indirect_partner_id", "account_id"),
     columns=(
-        Column(
-            "snapshot_date",
-            "DATE",
-            source="derived",
-            key=True,
-            nullable=False,
-            unit="Beijing date (UTC+8)",
-            doc="the day the balance was read",
-        ),
+        SNAPSHOT_DATE,
         wire("account_id", key=True, required=True, nullable=False),
         wire("account_type", "INTEGER", doc="1 cash, 2 credit, 5 bonus, 7 deposit, 8 allocatable"),
         money("amount", doc="sent as a float; kept as the text sent"),
@@ -66,7 +60,7 @@ RESELLER_BALANCES = DatasetSpec(
         money("credit_amount", doc="credit limit (account_type 2 only)"),
         wire("measure_id", "INTEGER", doc="1 = yuan"),
         wire("memo"),
-        Column("indirect_partner_id", source="request", key=True, doc=HOLDER_DOC),
+        holder_column(HOLDER_DOC, appended=False, key=True),
     ),
 )
 
@@ -80,21 +74,13 @@ CUSTOMER_BALANCES = DatasetSpec(
     partition_kind="date",
     key=("snapshot_date", "indirect_partner_id", "customer_id"),
     columns=(
-        Column(
-            "snapshot_date",
-            "DATE",
-            source="derived",
-            key=True,
-            nullable=False,
-            unit="Beijing date (UTC+8)",
-            doc="the day the balance was read",
-        ),
+        SNAPSHOT_DATE,
         wire("customer_id", key=True, required=True, nullable=False),
         money("amount"),
         money("debt_amount"),
         wire("currency"),
         wire("measure_id", "INTEGER", doc="1 = yuan"),
-        Column("indirect_partner_id", source="request", key=True, doc=HOLDER_DOC),
+        holder_column(HOLDER_DOC, appended=False, key=True),
     ),
 )
 
@@ -179,7 +165,7 @@ ADJUST_RECORDS = DatasetSpec(
         Column("operation_date", "DATE", source="derived", unit="Beijing date (UTC+8)"),
         wire("measure_id", "INTEGER", doc="1 = yuan"),
         wire("memo"),
-        Column("indirect_partner_id", source="request", doc=HOLDER_DOC),
+        holder_column(HOLDER_DOC, appended=False),
     ),
 )
 
