@@ -74,6 +74,11 @@ def wire(name: str, dtype: Dtype = "VARCHAR", **kwargs: object) -> Column:
 LIST_HOLDER_DOC = "the reseller the list was read for, if any"
 
 
+def console_column(name: str, dtype: str = "VARCHAR", *headers: str, **kwargs: object) -> Column:
+    """A column of a console export file, read under any of `headers` (Chinese and English)."""
+    return Column(name=name, dtype=dtype, wire=name, headers=headers, **kwargs)  # type: ignore[arg-type]
+
+
 def holder_column(
     doc: str = "the reseller whose customer it is; NULL for the distributor's", *, appended: bool = True,
     key: bool = False,

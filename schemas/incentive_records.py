@@ -14,12 +14,8 @@ import pandera.polars as pa
 import polars as pl
 
 from schemas.columns import Column, DatasetSpec
+from schemas.columns import console_column as _h
 from schemas.validation import RowChecks, RuleSettings, SRule, model_from_spec, with_s_rules
-
-
-def _h(name: str, dtype: str = "VARCHAR", *headers: str, **kwargs: object) -> Column:
-    return Column(name=name, dtype=dtype, wire=name, headers=headers, **kwargs)  # type: ignore[arg-type]
-
 
 SPEC = DatasetSpec(
     name="incentive_records",
