@@ -14,7 +14,7 @@ import polars as pl
 
 from schemas.columns import Column, DatasetSpec
 from schemas.columns import console_column as _h
-from schemas.incentive_records import PERIOD_PATTERN
+from schemas.incentive_records import FILE_COLUMNS, INCENTIVE_PERIOD, PERIOD_PATTERN
 from schemas.validation import RowChecks, RuleSettings, SRule, model_from_spec, with_s_rules
 
 SPEC = DatasetSpec(
@@ -38,18 +38,7 @@ SPEC = DatasetSpec(
             required=True,
             nullable=False,
         ),
-        _h(
-            "incentive_period",
-            "VARCHAR",
-            "对账期次",
-            "激励期次",
-            "Reconciliation Period",
-            "Incentive Period",
-            "Period",
-            required=True,
-            nullable=False,
-            unit="YYYY-MM",
-        ),
+        INCENTIVE_PERIOD,
         _h(
             "applied_amount",
             "DECIMAL",
@@ -82,8 +71,7 @@ SPEC = DatasetSpec(
             "Incentive Bill IDs",
             doc="the incentive bills the application covers, comma separated",
         ),
-        Column("source_file", source="request", nullable=False, doc="export file name"),
-        Column("file_sha256", source="request", nullable=False, doc="content hash of the export file"),
+        *FILE_COLUMNS,
     ),
 )
 

@@ -17,6 +17,25 @@ from schemas.columns import Column, DatasetSpec
 from schemas.columns import console_column as _h
 from schemas.validation import RowChecks, RuleSettings, SRule, model_from_spec, with_s_rules
 
+INCENTIVE_PERIOD = _h(
+    "incentive_period",
+    "VARCHAR",
+    "对账期次",
+    "激励期次",
+    "Reconciliation Period",
+    "Incentive Period",
+    "Period",
+    required=True,
+    nullable=False,
+    unit="YYYY-MM",
+)
+"""The month an incentive (and a payout application) belongs to, as both console exports head it."""
+FILE_COLUMNS = (
+    Column("source_file", source="request", nullable=False, doc="export file name"),
+    Column("file_sha256", source="request", nullable=False, doc="content hash of the export file"),
+)
+"""Which export file a row came from (every console export)."""
+
 SPEC = DatasetSpec(
     name="incentive_records",
     table="billing.incentive_records",
@@ -37,18 +56,7 @@ SPEC = DatasetSpec(
             nullable=False,
         ),
         _h("year", "INTEGER", "年份", "Year"),
-        _h(
-            "incentive_period",
-            "VARCHAR",
-            "对账期次",
-            "激励期次",
-            "Reconciliation Period",
-            "Incentive Period",
-            "Period",
-            required=True,
-            nullable=False,
-            unit="YYYY-MM",
-        ),
+        INCENTIVE_PERIOD,
         _h(
             "plan_name",
             "VARCHAR",
@@ -106,8 +114,7 @@ SPEC = DatasetSpec(
         Column("status", source="derived", doc="canonical English: paid, pending, processing, ..., other"),
         _h("status_raw", "VARCHAR", "状态", "Status", "激励状态", "Incentive Status"),
         _h("reseller_name", "VARCHAR", "二级经销商名称", "Reseller Name", "Reseller"),
-        Column("source_file", source="request", nullable=False, doc="export file name"),
-        Column("file_sha256", source="request", nullable=False, doc="content hash of the export file"),
+        *FILE_COLUMNS,
     ),
 )
 
