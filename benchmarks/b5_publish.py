@@ -90,10 +90,8 @@ def daily_load(path: Path, box_env: dict[str, str], out: Path) -> dict[str, Any]
     for attempt in ("warm-up", "timed"):  # the first run has the sandbox generate its month: not the load's
         done = run_child("benchmarks.ours", [str(work), str(out / attempt)], env)
         if failed(done):
-            break
-    if failed(done):
-        raise RuntimeError(f"the daily load failed (rc {done.returncode}, {done.result}): "
-                           f"{done.stderr_tail[-600:]}")
+            raise RuntimeError(f"the {attempt} daily load failed (rc {done.returncode}, {done.result}): "
+                               f"{done.stderr_tail[-600:]}")
     with writer(path) as con:
         (day_rows,) = con.execute(sql("select_day_count"), {"day": DAY}).fetchone() or (0,)
     publish_s, publish_cpu_s, partitions = publish(path)
