@@ -7,6 +7,7 @@ quarantined records, drift, and the API's sweep evidence as the warehouse stores
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -171,10 +172,22 @@ class QuarantinedRecord:
 
 @dataclass(frozen=True)
 class StagedRows:
-    """Validated rows spooled to one Parquet file (None when there were none) and their count."""
+    """Validated rows spooled to a folder of Parquet parts (None when there were none) and their count."""
 
     path: Path | None
     rows: int
+
+    @property
+    def files(self) -> str:
+        """The parts as one glob for `read_parquet` (DuckDB, polars); reads them in the order written."""
+        if self.path is None:
+            raise ValueError("no rows were staged")
+        return str(self.path / "*.parquet")
+
+    def remove(self) -> None:
+        """Delete the staged parts."""
+        if self.path is not None:
+            shutil.rmtree(self.path, ignore_errors=True)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -198,8 +211,7 @@ class StagedBatch:
 
     def discard(self) -> None:
         """Delete the staged rows of an abandoned load (after a commit the spool folder goes as a whole)."""
-        if self.rows.path is not None:
-            self.rows.path.unlink(missing_ok=True)
+        self.rows.remove()
 
 
 @dataclass(frozen=True)

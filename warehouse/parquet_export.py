@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pyarrow as pa
-import pyarrow.dataset as ds
 
 from warehouse.sqlfiles import sql
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 PARTITION_COLUMNS: dict[str, str] = {
     "billing.consumption_records": "bill_date",
@@ -27,8 +29,10 @@ def export_parquet(con: duckdb.DuckDBPyConnection, table: str, target: Path) -> 
     """Write `table` as Parquet under `target`, hive-partitioned by its partition column; returns the rows.
 
     Streams Arrow record batches, so memory stays bounded. Existing files of the written partitions are
-    replaced (`delete_matching`), other partitions are left alone.
+    replaced (`delete_matching`), other partitions are left alone. pyarrow loads here, not with the module:
+    the daily run never needs it.
     """
+    import pyarrow.dataset as ds
     schema, _, name = table.partition(".")
     found = con.execute(sql("select_table_columns"), {"schema": schema, "table": name}).fetchall()
     if not found:

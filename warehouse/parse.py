@@ -22,8 +22,6 @@ from typing import Any
 
 import duckdb
 import polars as pl
-import pyarrow as pa
-import pyarrow.compute
 
 from schemas.columns import Column, DatasetSpec
 from schemas.json_numbers import find_inexact_numbers
@@ -290,17 +288,17 @@ def _slow_rows(
     return rows, int(count) if isinstance(count, int | str) and str(count).isdigit() else None
 
 
-def raw_schema(spec: DatasetSpec) -> pa.Schema:
-    """Arrow schema of the raw relation: meta columns, every wire field as text, extra, pre-errors."""
-    fields = [
-        pa.field(SOURCE, pa.string()),
-        pa.field(INDEX, pa.int64()),
-        pa.field(API_COUNT, pa.string()),
-        pa.field(PAGE_CURRENCY, pa.string()),
-    ]
-    fields += [pa.field(raw_name(w), pa.string()) for w in sorted(spec.wire_names)]
-    fields += [pa.field(EXTRA, pa.string()), pa.field(PRE_ERRORS, pa.list_(pa.string()))]
-    return pa.schema(fields)
+def raw_schema(spec: DatasetSpec) -> pl.Schema:
+    """Schema of the raw relation: meta columns, every wire field as text, extra, pre-errors."""
+    text, fields = pl.String(), [SOURCE, INDEX, API_COUNT, PAGE_CURRENCY]
+    columns: dict[str, pl.DataType] = {name: text for name in fields} | {INDEX: pl.Int64()}
+    columns |= {raw_name(w): text for w in sorted(spec.wire_names)}
+    return pl.Schema(columns | {EXTRA: text, PRE_ERRORS: pl.List(text)})
+
+
+def raw_frame(spec: DatasetSpec, rows: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
+    """The raw relation of rows built in Python (the exact slow path, flattened nested records)."""
+    return pl.DataFrame(list(rows), schema=raw_schema(spec))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -418,7 +416,7 @@ class PageParser:
         frames: list[pl.DataFrame] = []
         if budgets:
             params = {"files": list(budgets), "struct": self._struct, **self.request}
-            fast = self.con.sql(self._fast_typing, params=params).pl()
+            fast = pl.DataFrame(self.con.sql(self._fast_typing, params=params))
             rows = dict(fast.group_by(SOURCE).len().iter_rows())
             mismatched = [s for s, budget in budgets.items() if budget != rows.get(s, 0) * self._n_keys]
             if mismatched:
@@ -429,17 +427,17 @@ class PageParser:
         for path in slow:
             slow_rows.extend(_slow_rows(self.spec, path, drift)[0])
         if slow_rows or not frames:
-            frames.append(self.type_raw(pa.Table.from_pylist(slow_rows, schema=raw_schema(self.spec))))
+            frames.append(self.type_raw(raw_frame(self.spec, slow_rows)))
         frame = pl.concat(frames) if len(frames) > 1 else frames[0]
         order = {str(p): i for i, p in enumerate(pages)}
         frame = frame.sort(pl.col(SOURCE).replace_strict(order, return_dtype=pl.Int64), INDEX)
         self.drift.update({k: v for k, v in drift.items() if k not in self.drift})
         return ParsedChunk(frame=frame, pages=pages, drift=drift, slow_pages=len(slow))
 
-    def type_raw(self, raw: pa.Table) -> pl.DataFrame:
+    def type_raw(self, raw: pl.DataFrame) -> pl.DataFrame:
         """Typed frame of a raw relation (see `raw_schema`), with `_errors` per row."""
         with registered(self.con, "raw", raw) as con:
-            return con.sql(self._typing, params=self._params()).pl()
+            return pl.DataFrame(con.sql(self._typing, params=self._params()))
 
     def type_records(
         self, records: Sequence[Mapping[str, Any]], source: str, currency: str | None
@@ -448,7 +446,7 @@ class PageParser:
         drift: dict[str, str] = {}
         rows = records_to_raw(self.spec, records, source, currency, drift)
         self.drift.update({k: v for k, v in drift.items() if k not in self.drift})
-        return self.type_raw(pa.Table.from_pylist(rows, schema=raw_schema(self.spec)))
+        return self.type_raw(raw_frame(self.spec, rows))
 
     def _params(self) -> dict[str, Any] | None:
         return dict(self.request) if self.request else None

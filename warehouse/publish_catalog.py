@@ -16,8 +16,9 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import duckdb
-import pyarrow as pa
+import polars as pl
 
+from warehouse.connection import ArrowStream
 from warehouse.sqlfiles import sql
 from warehouse.staging import ident
 
@@ -147,21 +148,23 @@ def write_catalog(
         for statement in sql("create_published_state").split(";"):
             if statement.strip():
                 con.execute(statement)
+        string = pl.String()
         state = {
-            "generation_rows": pa.Table.from_pylist([{"generation": gen.number, "warehouse": warehouse}]),
-            "file_rows": pa.Table.from_pylist(
+            "generation_rows": pl.DataFrame([{"generation": gen.number, "warehouse": warehouse}],
+                                            schema={"generation": pl.Int64, "warehouse": string}),
+            "file_rows": pl.DataFrame(
                 [{"table_name": t, "partition_path": p, "file": f}
                  for t, parts in gen.files.items() for p, fs in parts.items() for f in fs],
-                schema=pa.schema([("table_name", pa.string()), ("partition_path", pa.string()),
-                                  ("file", pa.string())])),
-            "table_rows": pa.Table.from_pylist(
+                schema={"table_name": string, "partition_path": string, "file": string}),
+            "table_rows": pl.DataFrame(
                 [{"table_name": s.name, "columns": s.columns_text,
-                  "fingerprint": gen.fingerprints.get(s.name, "")} for s in shapes]),
-            "load_rows": pa.Table.from_pylist([{"load_id": x} for x in sorted(gen.loads)],
-                                              schema=pa.schema([("load_id", pa.string())])),
+                  "fingerprint": gen.fingerprints.get(s.name, "")} for s in shapes],
+                schema={"table_name": string, "columns": string, "fingerprint": string}),
+            "load_rows": pl.DataFrame([{"load_id": x} for x in sorted(gen.loads)],
+                                      schema={"load_id": string}),
         }
         for name, table in state.items():
-            con.register(name, table)
+            con.register(name, ArrowStream(table))
         for statement in sql("insert_published_state").split(";"):
             if statement.strip():
                 con.execute(statement)

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
-import pyarrow as pa
 
 from schemas.columns import DatasetSpec
 from warehouse.connection import load_memory_limit, registered, transaction, writer
@@ -33,20 +32,19 @@ from warehouse.contract import (
     partition_set,
 )
 from warehouse.sqlfiles import sql
-from warehouse.staging import LoadLog, Quarantine, Staging, as_arrow, ident, stage_batches, staging_dir
+from warehouse.staging import LoadLog, Quarantine, Staging, ident, stage_batches, staging_dir
 
 SideTables = Callable[[duckdb.DuckDBPyConnection], None]
 
 
-def insert_arrow(con: duckdb.DuckDBPyConnection, table: str, batch: pa.Table | pl.DataFrame) -> int:
+def insert_arrow(con: duckdb.DuckDBPyConnection, table: str, batch: pl.DataFrame) -> int:
     """INSERT a batch by column name through Arrow (never executemany); returns the rows inserted."""
-    arrow = as_arrow(batch)
-    if arrow.num_rows == 0:
+    if batch.height == 0:
         return 0
     name = f"batch_{uuid.uuid4().hex}"
-    with registered(con, name, arrow):
+    with registered(con, name, batch):
         con.execute(sql("insert_batch").format(table=ident(table), batch=name))
-    return arrow.num_rows
+    return batch.height
 
 
 def insert_staged(con: duckdb.DuckDBPyConnection, table: str, staged: StagedRows) -> int:
@@ -54,7 +52,7 @@ def insert_staged(con: duckdb.DuckDBPyConnection, table: str, staged: StagedRows
     if staged.path is None:
         return 0
     with one_thread(con):
-        con.execute(sql("insert_staged").format(table=ident(table)), {"path": str(staged.path)})
+        con.execute(sql("insert_staged").format(table=ident(table)), {"path": staged.files})
     return staged.rows
 
 
@@ -137,38 +135,19 @@ def _amount_totals(con: duckdb.DuckDBPyConnection, spec: DatasetSpec, load_id: s
     return {c: Decimal(v) for c, v in zip(money, values, strict=True)}
 
 
-_SWEEP_SCHEMA = pa.schema(
-    [
-        ("load_id", pa.string()),
-        ("dataset", pa.string()),
-        ("endpoint", pa.string()),
-        ("params", pa.string()),
-        ("api_count", pa.int64()),
-        ("fetched", pa.int64()),
-        ("duplicates", pa.int64()),
-        ("calls", pa.int64()),
-        ("throttled", pa.int64()),
-        ("resweeps", pa.int64()),
-        ("started_at_utc", pa.timestamp("us")),
-        ("finished_at_utc", pa.timestamp("us")),
-        ("partner_domain_id", pa.string()),
-    ]
-)
-_QUARANTINE_SCHEMA = pa.schema(
-    [
-        ("load_id", pa.string()),
-        ("dataset", pa.string()),
-        ("partition_key", pa.string()),
-        ("record_key", pa.string()),
-        ("reasons", pa.string()),
-        ("raw_record", pa.string()),
-        ("quarantined_at_utc", pa.timestamp("us")),
-        ("partner_domain_id", pa.string()),
-    ]
-)
+_TEXT, _COUNT, _STAMP = pl.String(), pl.Int64(), pl.Datetime("us")
+_SWEEP_SCHEMA = pl.Schema({
+    "load_id": _TEXT, "dataset": _TEXT, "endpoint": _TEXT, "params": _TEXT, "api_count": _COUNT,
+    "fetched": _COUNT, "duplicates": _COUNT, "calls": _COUNT, "throttled": _COUNT, "resweeps": _COUNT,
+    "started_at_utc": _STAMP, "finished_at_utc": _STAMP, "partner_domain_id": _TEXT,
+})
+_QUARANTINE_SCHEMA = pl.Schema({
+    "load_id": _TEXT, "dataset": _TEXT, "partition_key": _TEXT, "record_key": _TEXT, "reasons": _TEXT,
+    "raw_record": _TEXT, "quarantined_at_utc": _STAMP, "partner_domain_id": _TEXT,
+})
 
 
-def _sweep_table(dataset: str, load_id: str, partner: str, evidence: Sequence[SweepEvidence]) -> pa.Table:
+def _sweep_table(dataset: str, load_id: str, partner: str, evidence: Sequence[SweepEvidence]) -> pl.DataFrame:
     rows = [
         {
             "load_id": load_id,
@@ -187,7 +166,7 @@ def _sweep_table(dataset: str, load_id: str, partner: str, evidence: Sequence[Sw
         }
         for s in evidence
     ]
-    return pa.Table.from_pylist(rows, schema=_SWEEP_SCHEMA)
+    return pl.DataFrame(rows, schema=_SWEEP_SCHEMA)
 
 
 def write_audit(
@@ -216,7 +195,7 @@ def write_audit(
         {**asdict(row), "load_id": context.load_id, "quarantined_at_utc": stamp, "partner_domain_id": partner}
         for row in batch.quarantine
     ]
-    insert_arrow(con, "audit.quarantine", pa.Table.from_pylist(q_rows, schema=_QUARANTINE_SCHEMA))
+    insert_arrow(con, "audit.quarantine", pl.DataFrame(q_rows, schema=_QUARANTINE_SCHEMA))
     for name, sample in sorted(batch.drift.items()):
         con.execute(
             sql("insert_schema_drift"),
@@ -286,7 +265,7 @@ def replace_partitions(
     target: duckdb.DuckDBPyConnection | Path | str,
     spec: DatasetSpec,
     partitions: Sequence[Partition] | PartitionSet,
-    batches: Iterable[pa.Table | pl.DataFrame],
+    batches: Iterable[pl.DataFrame],
     context: LoadContext,
     quarantine: Quarantine | None = None,
     log: LoadLog | None = None,
@@ -297,7 +276,7 @@ def replace_partitions(
     parts = partitions if isinstance(partitions, PartitionSet) else partition_set(spec, list(partitions))
     staging = Staging(quarantine or Quarantine(), log or LoadLog())
     with staging_dir(work_dir) as stage_dir:
-        rows = stage_batches(batches, stage_dir / "rows.parquet")
+        rows = stage_batches(batches, stage_dir / "rows")
         staging.merge_drift(drift or {})  # read once the batches are exhausted: a generator may fill it
         batch = StagedBatch(spec=spec, parts=parts, context=context, rows=rows, **staging.batch_fields())
         return commit_batch(target, batch)

@@ -8,7 +8,6 @@ size. No warehouse connection is needed: staging runs in the fetch step while la
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -21,8 +20,6 @@ from typing import Any
 import duckdb
 import pandera.polars as pa_pl
 import polars as pl
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from schemas.columns import DatasetSpec
 from schemas.validation import SRule, split_valid
@@ -40,20 +37,9 @@ from warehouse.sqlfiles import sql
 
 RawOf = Callable[[Mapping[str, Any]], Any]
 
-if "ARROW_DEFAULT_MEMORY_POOL" not in os.environ:
-    # pyarrow's default pool (jemalloc) keeps the memory of freed chunks mapped; the system allocator gives it
-    # back (benchmark B3: ~20-30 MB lower peaks, CPU within noise). The environment variable still wins.
-    pa.set_memory_pool(pa.system_memory_pool())
-
-
 def ident(table: str) -> str:
     """A (schema-qualified) table or column name quoted for SQL."""
     return ".".join('"' + part.replace('"', '""') + '"' for part in table.split("."))
-
-
-def as_arrow(batch: pa.Table | pl.DataFrame) -> pa.Table:
-    """A batch as an Arrow table."""
-    return batch.to_arrow() if isinstance(batch, pl.DataFrame) else batch
 
 
 @dataclass
@@ -110,31 +96,29 @@ class Staging:
         }
 
 
-def stage_batches(batches: Iterable[pa.Table | pl.DataFrame], path: Path) -> StagedRows:
-    """Write the batches to one Parquet file as they stream, each batch released once written.
+def stage_batches(batches: Iterable[pl.DataFrame], path: Path) -> StagedRows:
+    """Write the batches as they stream, one Parquet part file each in the folder `path`, each batch released
+    once written.
 
     DuckDB keeps memory for every row appended inside an open transaction by separate INSERTs (about the
-    row's width, whatever the memory limit), but one INSERT ... SELECT from a file streams. So the rows are
+    row's width, whatever the memory limit), but one INSERT ... SELECT from files streams. So the rows are
     staged on disk first and the transaction inserts them in a single statement. Parquet keeps DECIMAL exact.
+    Polars writes the parts itself (no pyarrow in the run; no statistics: the parts are read once, whole).
     """
-    out: pq.ParquetWriter | None = None
+    schema: pl.Schema | None = None
     rows = 0
-    try:
-        for batch in batches:
-            arrow = as_arrow(batch)
-            if arrow.num_rows == 0:
-                continue
-            if out is None:
-                out = pq.ParquetWriter(path, arrow.schema)
-            elif arrow.schema != out.schema:
-                arrow = arrow.cast(out.schema)
-            out.write_table(arrow)
-            rows += arrow.num_rows
-            del arrow, batch
-    finally:
-        if out is not None:
-            out.close()
-    return StagedRows(path if out is not None else None, rows)
+    for batch in batches:
+        if batch.height == 0:
+            continue
+        if schema is None:
+            schema = batch.schema
+            path.mkdir(parents=True, exist_ok=True)
+        elif batch.schema != schema:
+            batch = batch.cast(schema)
+        batch.write_parquet(path / f"part-{rows:012d}.parquet", compression="snappy", statistics=False)
+        rows += batch.height
+        del batch
+    return StagedRows(path if schema is not None else None, rows)
 
 
 def finish_frame(frame: pl.DataFrame, spec: DatasetSpec, context: LoadContext) -> pl.DataFrame:
@@ -250,13 +234,13 @@ class DuckKeyLedger:
         candidates = self._hashes.hits(hashes)
         indexed = keys.with_row_index("_row")
         rows: list[int] = []
-        with registered(self.con, name, indexed.to_arrow()) as con:
+        with registered(self.con, name, indexed) as con:
             if not self._created:
                 con.execute(sql("create_seen_keys").format(cols=self._cols, chunk=name))
                 self._created = True
             if candidates.any():
                 probe = f"probe_{name}"
-                with registered(con, probe, indexed.filter(candidates).to_arrow()):
+                with registered(con, probe, indexed.filter(candidates)):
                     found = con.execute(sql("select_seen_rows").format(cols=self._cols, chunk=probe))
                     rows = [r[0] for r in found.fetchall()]
             con.execute(sql("insert_seen_keys").format(cols=self._cols, chunk=name))
@@ -318,9 +302,10 @@ def validated_batches(
 
 
 def staged_path(stage_dir: Path, spec: DatasetSpec, context: LoadContext, part: str = "") -> Path:
-    """Where a load's staged rows go: one file per dataset, load and (optionally) part."""
+    """Where a load's staged rows go: one folder of Parquet parts (`stage_batches`) or one Parquet file per
+    dataset, load and (optionally) part."""
     suffix = f"-{part}" if part else ""
-    return stage_dir / f"{spec.name}-{context.load_id}{suffix}.parquet"
+    return stage_dir / f"{spec.name}-{context.load_id}{suffix}"
 
 
 @contextmanager

@@ -14,7 +14,6 @@ from typing import Any
 
 import duckdb
 import polars as pl
-import pyarrow as pa
 
 from finance.invoicing.planning import (
     DOC_TOTAL_FIELDS,
@@ -33,7 +32,6 @@ from finance.price_book import PriceBook
 from warehouse.connection import registered, transaction
 from warehouse.sqlfiles import sql
 
-_MONEY = pa.decimal128(38, 10)
 _BASIS_FIELDS = tuple(f.name for f in dataclasses.fields(BasisRow))
 
 
@@ -139,6 +137,8 @@ def _drop_drafts(con: duckdb.DuckDBPyConnection, invoice_ids: tuple[str, ...]) -
 
 def _insert_documents(con: duckdb.DuckDBPyConnection, plan: InvoicePlan, now: dt.datetime) -> None:
     """All new drafts and their lines in two statements, from Arrow tables."""
+    import pyarrow as pa  # loads with invoicing, never in a daily run
+
     docs = plan.create
     if not docs:
         return
@@ -154,7 +154,7 @@ def _insert_documents(con: duckdb.DuckDBPyConnection, plan: InvoicePlan, now: dt
             "corrects_invoice_id": pa.array([d.corrects_invoice_id for d in docs], pa.string()),
             "currency": pa.array([plan.issuer.currency] * n, pa.string()),
             "price_rule": pa.array([d.price_rule for d in docs], pa.string()),
-            **{f: pa.array([d.total(f) for d in docs], _MONEY) for f in DOC_TOTAL_FIELDS},
+            **{f: pa.array([d.total(f) for d in docs], pa.decimal128(38, 10)) for f in DOC_TOTAL_FIELDS},
             "content_hash": pa.array([d.content_hash for d in docs], pa.string()),
             "prices_include_tax": pa.array([plan.prices_include_tax] * n, pa.bool_()),
             "payment_terms_days": pa.array([plan.issuer.payment_terms_days] * n, pa.int32()),
@@ -172,7 +172,7 @@ def _insert_documents(con: duckdb.DuckDBPyConnection, plan: InvoicePlan, now: dt
                 [line.service_type_name for d in docs for line in d.lines], pa.string()
             ),
             **{
-                f: pa.array([getattr(line, f) for d in docs for line in d.lines], _MONEY)
+                f: pa.array([getattr(line, f) for d in docs for line in d.lines], pa.decimal128(38, 10))
                 for f in MONEY_FIELDS
             },
             "tax_rate": pa.array([line.tax_rate for d in docs for line in d.lines], pa.decimal128(9, 6)),
@@ -196,6 +196,8 @@ def _reserve(con: duckdb.DuckDBPyConnection, series: str, prefix: str, count: in
 
 def _issue(con: duckdb.DuckDBPyConnection, plan: InvoicePlan, now: dt.datetime) -> None:
     """Take the next numbers of the issuer's series and freeze the plan's documents under them."""
+    import pyarrow as pa  # loads with invoicing, never in a daily run
+
     if not plan.issue:
         return
     credit = [i for i in plan.issue if plan.series(i) == "credit_note"]

@@ -151,11 +151,12 @@ def test_a_wide_bulk_insert_fits_the_load_limit_and_needs_far_less_memory(tmp_pa
 def test_the_staged_insert_runs_on_one_threads_memory_and_gives_the_settings_back(tmp_path: Path) -> None:
     """The commit's INSERT of a staged file: one DuckDB thread and its 64 MB hold 600k wide rows (~150 MB)
     in one transaction; the writer's own threads and limit are back afterwards."""
-    staged = tmp_path / "rows.parquet"
+    staged = tmp_path / "rows"  # a folder of parts, as `stage_batches` writes it
+    staged.mkdir()
     duckdb.sql(
         "COPY (SELECT md5(i::VARCHAR) AS id, (i % 1000)::DECIMAL(38,10) / 100 AS amount, "
         "repeat(chr(65 + (i % 26)::INTEGER), 200) || i::VARCHAR AS note FROM range(600000) r(i)) "
-        f"TO '{staged}' (FORMAT parquet)"
+        f"TO '{staged / 'part-000000000000.parquet'}' (FORMAT parquet)"
     )
     with writer(tmp_path / "w.duckdb") as con:
         con.execute("CREATE TABLE t (id VARCHAR, amount DECIMAL(38,10), note VARCHAR)")

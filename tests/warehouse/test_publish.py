@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import polars as pl
 import pytest
 
 from benchmarks.b4_warehouse import generate
@@ -55,10 +56,10 @@ def reload_day(path: Path, day: str, factor: str) -> None:
     """A load that replaces one day with its own rows, amounts scaled (new contents, new load id)."""
     with writer(path) as con:
         scaled = "CAST(payment_amount * CAST($f AS INTEGER) AS DECIMAL(38,10)) AS payment_amount"
-        rows = con.sql(
+        rows = pl.DataFrame(con.sql(
             f"SELECT * REPLACE ({scaled}) FROM billing.consumption_records WHERE bill_date = $d::DATE",
             params={"f": factor, "d": day},
-        ).to_arrow_table()
+        ))
         replace_partitions(con, SPEC, [day], [rows], LoadContext.of(None, DOMAIN))
 
 

@@ -130,7 +130,7 @@ def test_a_failing_commit_leaves_every_reseller_table_as_it_was(tmp_path: Path) 
         LoadContext(),
     )
     assert newer.rows.path is not None
-    newer.rows.path.unlink()  # the staged file is gone: the insert fails after the delete ran
+    newer.rows.remove()  # the staged parts are gone: the insert fails after the delete ran
     with pytest.raises(Exception):  # noqa: PT011 (DuckDB's IO error)
         commit_reseller_batches(con, ResellerBatches(batches=(newer,)))
     assert con.execute("SELECT id FROM billing.coupon_quota_records").fetchall() == [("QR1",)]

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
-import pyarrow.parquet as pq
 
 from schemas import customers
 from schemas.validation import RuleSettings
@@ -88,7 +87,7 @@ def stage_customers(
         else pl.lit(None, pl.String).alias("content_hash")
     )
     history = staged_path(stage_dir, spec, context, "history")
-    pq.write_table(hashed.to_arrow(), history)
+    hashed.write_parquet(history)
     rows = stage_batches([current], staged_path(stage_dir, spec, context))
     return CustomersBatch(
         spec=spec, parts=parts, context=context, rows=rows, history=history, **staging.batch_fields(evidence)
@@ -101,7 +100,7 @@ def commit_customers(target: duckdb.DuckDBPyConnection | Path | str, batch: Cust
 
     def history(con: duckdb.DuckDBPyConnection) -> None:
         name = f"customers_{uuid.uuid4().hex}"
-        with registered(con, name, pq.read_table(batch.history)):
+        with registered(con, name, pl.read_parquet(batch.history)):
             params = {"partner": partner, "stamp": now_utc()}
             con.execute(sql("close_customer_history").format(batch=name), params)
             con.execute(sql("insert_customer_history").format(batch=name), params)

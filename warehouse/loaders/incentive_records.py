@@ -197,7 +197,7 @@ def commit_merged_export(
     if batch.rows.path is None:
         raise ExportFormatError("the export has no valid rows to load")
     spec, partner = batch.spec, batch.context.partner
-    staged = {"partner": partner, "path": str(batch.rows.path)}
+    staged = {"partner": partner, "path": batch.rows.files}
     with transaction(target) as con:
         touched = {str(r[0]) for r in con.execute(sql(queries.periods_touched), staged).fetchall()}
         periods = sorted(touched | set(batch.parts.keys))

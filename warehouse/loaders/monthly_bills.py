@@ -73,8 +73,7 @@ class BillsBatch(StagedBatch):
         """Delete the staged files of every cycle."""
         for staged in self.cycles:
             for rows in (staged.bills, staged.details):
-                if rows.path is not None:
-                    rows.path.unlink(missing_ok=True)
+                rows.remove()
 
 
 def content_hash(frames: Sequence[pl.DataFrame]) -> str:
@@ -237,7 +236,7 @@ def _insert_version(con: duckdb.DuckDBPyConnection, table: str, staged: StagedRo
         return 0
     con.execute(
         sql("insert_staged_version").format(table=_ident(table)),
-        {"path": str(staged.path), "version": version},
+        {"path": staged.files, "version": version},
     )
     return staged.rows
 

@@ -102,7 +102,7 @@ def _partner_history(con: duckdb.DuckDBPyConnection, batch: StagedBatch) -> None
     """Close the history rows of resellers that changed or left; open rows for new or changed ones."""
     spec = batch.spec
     current = (
-        pl.read_parquet(batch.rows.path)
+        pl.read_parquet(batch.rows.files)
         if batch.rows.path is not None
         else pl.DataFrame(schema=spec.polars_schema)
     )
@@ -111,7 +111,7 @@ def _partner_history(con: duckdb.DuckDBPyConnection, batch: StagedBatch) -> None
         pl.Series("content_hash", [_content_hash(r) for r in current.select(names).to_dicts()], pl.String)
     )
     name = f"partners_{uuid.uuid4().hex}"
-    with registered(con, name, hashed.to_arrow()):
+    with registered(con, name, hashed):
         params = {"partner": batch.context.partner, "stamp": now_utc()}
         con.execute(sql("close_indirect_partner_history").format(batch=name), params)
         con.execute(sql("insert_indirect_partner_history").format(batch=name), params)
