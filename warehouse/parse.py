@@ -430,7 +430,11 @@ class PageParser:
             frames.append(self.type_raw(raw_frame(self.spec, slow_rows)))
         frame = pl.concat(frames) if len(frames) > 1 else frames[0]
         order = {str(p): i for i, p in enumerate(pages)}
-        frame = frame.sort(pl.col(SOURCE).replace_strict(order, return_dtype=pl.Int64), INDEX)
+        rank = frame.select(
+            pl.col(SOURCE).replace_strict(order, return_dtype=pl.Int64) * 2**32 + pl.col(INDEX)
+        ).to_series()
+        if not rank.is_sorted():  # DuckDB returns the fast pages in order; slow pages come after them
+            frame = frame.sort(rank)
         self.drift.update({k: v for k, v in drift.items() if k not in self.drift})
         return ParsedChunk(frame=frame, pages=pages, drift=drift, slow_pages=len(slow))
 

@@ -63,7 +63,11 @@ def test_two_backfills_at_once_share_pools_and_rate(sandbox_factory: SandboxFact
             assert marker not in out + err
     stats = httpx.get(f"{box.url}/_sandbox/stats").json()
     assert stats["max_rps"], stats
-    assert max(stats["max_rps"].values()) <= 10, stats["max_rps"]
+    # both processes draw on one budget of 10 requests/s per API: the gateway throttled nothing, and no 1 s
+    # window at the sandbox held more than 10 requests, give or take the one that a late arrival (a busy
+    # machine) moves into the next window. Two budgets would send ~20/s and be throttled.
+    assert sum(stats["throttled"].values()) == 0, stats["throttled"]
+    assert max(stats["max_rps"].values()) <= 11, stats["max_rps"]
     h = Harness(box, tmp_path)
     want = expected.consumption(box, date(2026, 10, 1), date(2026, 10, 12))
     rows = h.query("SELECT bill_date, count(*), sum(payment_amount), count(DISTINCT id) "

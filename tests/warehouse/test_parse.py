@@ -88,6 +88,19 @@ def test_fast_path_is_taken_for_short_numbers_and_matches_the_slow_path(tmp_path
     assert chunk.frame.select(cols).equals(fast.select(cols))
 
 
+def test_a_chunk_keeps_page_order_when_a_slow_page_comes_first(tmp_path: Path) -> None:
+    """Slow pages are parsed after the fast ones; the chunk still lists rows in page order, then record
+    order (quarantine rows and `_idx` point back at the page and position a row came from)."""
+    pages = fee_pages(tmp_path / "p", [DAY], per_day=300, page_size=100)
+    first = pages[0]
+    first.write_text(first.read_text().replace('"currency":"CNY"', '"currency":"CNY","x":1.0000000000000001', 1))
+    with _parser() as parser:
+        (chunk,) = list(parser.parse(pages))
+    assert chunk.slow_pages == 1
+    expected = [(str(page), i) for page in pages for i in range(100)]
+    assert list(zip(chunk.frame["_source"], chunk.frame["_idx"], strict=True)) == expected
+
+
 def test_more_than_ten_decimals_is_quarantined_never_rounded(tmp_path: Path) -> None:
     records = [
         fee_record(1, DAY, Raw("0.123456789012")),  # 12 sig digits: fast path, cast would round
