@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import polars as pl
 
 from benchmarks.b1_throughput import UNTHROTTLED, failed
 from benchmarks.b4_warehouse import generate
@@ -105,7 +106,7 @@ def commit_only(path: Path, domain: str) -> tuple[float, float, int]:
     """COMMIT_DAY replaced with its rows scaled (new contents) by the load's transaction alone, then its
     publish; (commit s, publish s, rows)."""
     with writer(path) as con:
-        rows = con.sql(sql("select_scaled_day"), params={"factor": 3, "day": COMMIT_DAY}).to_arrow_table()
+        rows = pl.DataFrame(con.sql(sql("select_scaled_day"), params={"factor": 3, "day": COMMIT_DAY}))
         started = time.perf_counter()
         report = replace_partitions(con, SPEC, [COMMIT_DAY], [rows], LoadContext.of("bench-b5", domain))
         loaded = time.perf_counter() - started

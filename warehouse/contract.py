@@ -179,14 +179,17 @@ class StagedRows:
 
     @property
     def files(self) -> str:
-        """The parts as one glob for `read_parquet` (DuckDB, polars); reads them in the order written."""
+        """The parts as one glob for `read_parquet` (DuckDB, polars); reads them in the order written. A
+        single file (a batch staged before parts, handed to a newer load step) is read as it is."""
         if self.path is None:
             raise ValueError("no rows were staged")
-        return str(self.path / "*.parquet")
+        return str(self.path) if self.path.is_file() else str(self.path / "*.parquet")
 
     def remove(self) -> None:
-        """Delete the staged parts."""
-        if self.path is not None:
+        """Delete the staged parts (or the single staged file)."""
+        if self.path is not None and self.path.is_file():
+            self.path.unlink()
+        elif self.path is not None:
             shutil.rmtree(self.path, ignore_errors=True)
 
 

@@ -1,6 +1,6 @@
 """Streaming validation into Parquet staging: typed frames in, validated rows out, the rest quarantined.
 
-Frames are validated chunk by chunk and written from Arrow to one Parquet file, duplicate keys tracked across
+Frames are validated chunk by chunk and written by polars to Parquet parts, duplicate keys tracked across
 chunks in a private DuckDB file (the key ledger), so memory stays bounded by the chunk size, not the load's
 size. No warehouse connection is needed: staging runs in the fetch step while later pages download.
 """
@@ -103,8 +103,10 @@ def stage_batches(batches: Iterable[pl.DataFrame], path: Path) -> StagedRows:
     DuckDB keeps memory for every row appended inside an open transaction by separate INSERTs (about the
     row's width, whatever the memory limit), but one INSERT ... SELECT from files streams. So the rows are
     staged on disk first and the transaction inserts them in a single statement. Parquet keeps DECIMAL exact.
-    Polars writes the parts itself (no pyarrow in the run; no statistics: the parts are read once, whole).
+    Polars writes the parts itself (no pyarrow in the run; no statistics: the parts are always read whole).
     """
+    if path.exists():
+        raise FileExistsError(f"{path} is staged already: two loads would share one staged folder")
     schema: pl.Schema | None = None
     rows = 0
     for batch in batches:
@@ -112,7 +114,7 @@ def stage_batches(batches: Iterable[pl.DataFrame], path: Path) -> StagedRows:
             continue
         if schema is None:
             schema = batch.schema
-            path.mkdir(parents=True, exist_ok=True)
+            path.mkdir(parents=True)
         elif batch.schema != schema:
             batch = batch.cast(schema)
         batch.write_parquet(path / f"part-{rows:012d}.parquet", compression="snappy", statistics=False)

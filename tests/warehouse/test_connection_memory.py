@@ -149,7 +149,7 @@ def test_a_wide_bulk_insert_fits_the_load_limit_and_needs_far_less_memory(tmp_pa
 
 @pytest.mark.xdist_group("memory")
 def test_the_staged_insert_runs_on_one_threads_memory_and_gives_the_settings_back(tmp_path: Path) -> None:
-    """The commit's INSERT of a staged file: one DuckDB thread and its 64 MB hold 600k wide rows (~150 MB)
+    """The commit's INSERT of staged parts: one DuckDB thread and its 64 MB hold 600k wide rows (~150 MB)
     in one transaction; the writer's own threads and limit are back afterwards."""
     staged = tmp_path / "rows"  # a folder of parts, as `stage_batches` writes it
     staged.mkdir()

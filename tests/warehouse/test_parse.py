@@ -92,8 +92,8 @@ def test_a_chunk_keeps_page_order_when_a_slow_page_comes_first(tmp_path: Path) -
     """Slow pages are parsed after the fast ones; the chunk still lists rows in page order, then record
     order (quarantine rows and `_idx` point back at the page and position a row came from)."""
     pages = fee_pages(tmp_path / "p", [DAY], per_day=300, page_size=100)
-    first = pages[0]
-    first.write_text(first.read_text().replace('"currency":"CNY"', '"currency":"CNY","x":1.0000000000000001', 1))
+    first, long_number = pages[0], '"currency":"CNY","x":1.0000000000000001'
+    first.write_text(first.read_text().replace('"currency":"CNY"', long_number, 1))
     with _parser() as parser:
         (chunk,) = list(parser.parse(pages))
     assert chunk.slow_pages == 1

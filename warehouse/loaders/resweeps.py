@@ -77,7 +77,7 @@ def stage_resweep(
     staged = stage_consumption(
         pages,
         [(first, last + timedelta(days=1))],
-        stage_dir,
+        stage_dir / f"cycle-{cycle}",  # the cycles of one run share a load id: each stages in its own folder
         context,
         evidence=evidence,
         scope=("customer_id", customers),
