@@ -26,10 +26,10 @@ from pipelines.fetching import (
     partner_domain_id,
     stream_sweeps,
 )
-from pipelines.holders import for_holder, holder_of, list_holders, resellers_enabled
+from pipelines.holders import for_holder, holder_of, list_holders, load_context
 from pipelines.partitions import daily_partitions
 from pipelines.resources import PartnerCenterResource, WarehouseResource
-from warehouse.contract import LoadContext, StagedBatch
+from warehouse.contract import StagedBatch
 from warehouse.loaders.account_transactions import commit_account_transactions, stage_account_transactions
 
 BALANCE_TYPES = ("BALANCE_TYPE_DEBIT", "BALANCE_TYPE_CREDIT")
@@ -52,8 +52,7 @@ def fetch_account_transactions(
         for h in holders
         for b in BALANCE_TYPES
     ]
-    load = LoadContext(run_id=context.run.run_id, partner_domain_id=partner_domain_id(partner_center),
-        holders=resellers_enabled())
+    load = load_context(context.run.run_id, partner_domain_id(partner_center))
     keys = day_keys(begin, end)
 
     def by_balance_type(done: Iterator[Sweep]) -> Iterator[tuple[str, list[Path], str | None]]:

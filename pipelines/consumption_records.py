@@ -27,10 +27,9 @@ from pipelines.fetching import (
     stream_sweeps,
     sweep,
 )
-from pipelines.holders import consumers_per_holder, for_holder, holder_pages, list_holders, resellers_enabled
+from pipelines.holders import consumers_per_holder, for_holder, holder_pages, list_holders, load_context
 from pipelines.partitions import cycle_ranges, daily_partitions
 from pipelines.resources import PartnerCenterResource, WarehouseResource
-from warehouse.contract import LoadContext
 from warehouse.loaders.consumption_records import ConsumptionBatch, commit_consumption, stage_consumption
 
 
@@ -62,8 +61,7 @@ def fetch_consumption_records(
     consuming: dict[str, list[str]] = {c: [] for c, _, _ in ranges}
     for (_, (cycle, _, _)), customers in zip(asked, who, strict=True):
         consuming[cycle] = sorted({*consuming[cycle], *(customers.ids or [])})
-    load = LoadContext(run_id=context.run.run_id, partner_domain_id=partner_domain_id(partner_center),
-        holders=resellers_enabled())
+    load = load_context(context.run.run_id, partner_domain_id(partner_center))
     keys = day_keys(begin, end)
     holder_of_page: dict[str, str] = {}
     fees, staged = stream_sweeps(

@@ -34,7 +34,7 @@ from dagster import (
 from partner_center.client import SweepRequest
 from partner_center.paging import Sweep
 from pipelines.fetching import SweepStats, evidence, partner_domain_id, retry_on_lock, stream_sweeps
-from pipelines.holders import for_holder, holder_pages, list_holders, resellers_enabled
+from pipelines.holders import for_holder, holder_pages, list_holders, load_context
 from pipelines.partitions import monthly_partitions, start_date
 from pipelines.resources import PartnerCenterResource, WarehouseResource
 from warehouse.connection import reader
@@ -75,7 +75,7 @@ def fetch_consumption_resweeps(
     by_cycle: dict[str, list[ResweepRequest]] = {}
     for request in pending:
         by_cycle.setdefault(request.cycle, []).append(request)
-    load = LoadContext(run_id=context.run.run_id, partner_domain_id=partner, holders=resellers_enabled())
+    load = load_context(context.run.run_id, partner)
     batches: list[ResweepBatch] = []
     swept: list[Sweep] = []
     for cycle, requests in by_cycle.items():

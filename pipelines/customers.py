@@ -22,10 +22,9 @@ from pipelines.fetching import (
     partner_domain_id,
     sweep,
 )
-from pipelines.holders import for_holder, holder_of, list_holders, resellers_enabled
+from pipelines.holders import for_holder, holder_of, list_holders, load_context
 from pipelines.resources import PartnerCenterResource, PipelineSettings, WarehouseResource
 from schemas import resellers
-from warehouse.contract import LoadContext
 from warehouse.loaders.customers import commit_customers, stage_customers
 from warehouse.loaders.resellers import stage_reseller_dataset
 
@@ -48,13 +47,13 @@ def fetch_customers(
     lists = [("sub_customers", for_holder({}, h)) for h in holders]
     sweeps = sweep(partner_center, lists, spool, keep_ids=True)
     domain = partner_domain_id(partner_center)
-    load = LoadContext(run_id=context.run_id, partner_domain_id=domain, holders=resellers_enabled())
+    load = load_context(context.run_id, domain)
     own = [page for done in sweeps if holder_of(done) is None for page in done.page_files]
     resold = [(holder_of(done), done.page_files) for done in sweeps if holder_of(done) is not None]
     reads = sweep(partner_center, balance_requests(sweeps), spool)
     balances = stage_reseller_dataset(
         resellers.CUSTOMER_BALANCES, [(holder_of(s), s.page_files) for s in reads], spool,
-        LoadContext(run_id=context.run_id, partner_domain_id=domain, holders=resellers_enabled()),
+        load_context(context.run_id, domain),
         snapshot=settings.beijing_today(),
         evidence=evidence("customer_balances", reads),
     )

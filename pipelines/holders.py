@@ -16,6 +16,7 @@ from partner_center.errors import AccessDeniedError
 from partner_center.paging import Sweep
 from pipelines.fetching import sweep
 from pipelines.resources import PartnerCenterResource
+from warehouse.contract import LoadContext
 
 Holder = str | None
 """A reseller's `indirect_partner_id`, or None for the distributor's own view."""
@@ -27,6 +28,13 @@ def resellers_enabled() -> bool:
     if value not in ("auto", "off"):
         raise ValueError(f"PBW_RESELLERS must be auto or off, not {value!r}")
     return value == "auto"
+
+
+def load_context(run_id: str, partner_domain_id: str | None) -> LoadContext:
+    """A run's LoadContext, saying whether the resellers' views were swept (`PBW_RESELLERS`): a load that
+    swept only the distributor's must not replace partitions holding resellers' rows
+    (`warehouse.replace.keep_resellers_rows`). Every fetch step builds its loads here, so none forgets it."""
+    return LoadContext(run_id=run_id, partner_domain_id=partner_domain_id, holders=resellers_enabled())
 
 
 def consumers_per_holder() -> bool:

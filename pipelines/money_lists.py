@@ -26,6 +26,7 @@ from pipelines.fetching import (
     partner_domain_id,
     sweep,
 )
+from pipelines.holders import load_context
 from pipelines.partitions import BEGIN_TAG, END_TAG
 from pipelines.resources import PartnerCenterResource, WarehouseResource
 from warehouse.contract import LoadContext
@@ -71,7 +72,7 @@ def fetch_money_lists(
     context: OpExecutionContext, partner_center: PartnerCenterResource, warehouse: WarehouseResource
 ) -> Any:
     """Sweep, parse, validate and stage each list in a spool folder of its own."""
-    load = LoadContext(run_id=context.run_id, partner_domain_id=partner_domain_id(partner_center))
+    load = load_context(context.run_id, partner_domain_id(partner_center))
     for name in WHOLE_LISTS:
         spool = warehouse.spool_dir(context.run_id, name)
         sweeps = sweep(partner_center, [(name, {})], spool)

@@ -26,10 +26,9 @@ from pipelines.fetching import (
     partner_domain_id,
     sweep,
 )
-from pipelines.holders import for_holder, list_holders, page_holders, resellers_enabled
+from pipelines.holders import for_holder, list_holders, load_context, page_holders
 from pipelines.partitions import is_final, monthly_partitions, next_cycle_first_day
 from pipelines.resources import PartnerCenterResource, PipelineSettings, WarehouseResource
-from warehouse.contract import LoadContext
 from warehouse.loaders.monthly_bills import commit_monthly_bills, stage_monthly_bills
 
 CHARGE_MODES = ("1", "3", "11")
@@ -60,8 +59,7 @@ def fetch_monthly_bills(
     pages: dict[str, list[Path]] = {c: [] for c in cycles}
     for done in sweeps:
         pages.setdefault(str(done.params["cycle"]), []).extend(done.page_files)
-    load = LoadContext(run_id=context.run.run_id, partner_domain_id=partner_domain_id(partner_center),
-        holders=resellers_enabled())
+    load = load_context(context.run.run_id, partner_domain_id(partner_center))
     batch = stage_monthly_bills(
         pages, spool, load, final=final, closed=closed, evidence=evidence("monthly_bills", sweeps),
         holders=page_holders(sweeps),

@@ -22,10 +22,9 @@ from pipelines.fetching import (
     retry_on_lock,
     sweep,
 )
-from pipelines.holders import for_holder, holder_of, list_holders
+from pipelines.holders import for_holder, holder_of, list_holders, load_context
 from pipelines.resources import PartnerCenterResource, PipelineSettings, WarehouseResource
 from schemas import resellers as specs
-from warehouse.contract import LoadContext
 from warehouse.loaders.resellers import ResellerBatches, commit_reseller_batches, stage_reseller_dataset
 
 
@@ -47,7 +46,7 @@ def fetch_resellers(
     if len(holders) == 1:
         whole = []  # no reseller: nothing can have been issued to one
     swept = sweep(partner_center, [*per_holder, *whole], spool)
-    load = LoadContext(run_id=context.run_id, partner_domain_id=partner_domain_id(partner_center))
+    load = load_context(context.run_id, partner_domain_id(partner_center))
     today = settings.beijing_today()
 
     def stage(spec: specs.DatasetSpec, endpoint: str, snapshot: Any = None) -> Any:
